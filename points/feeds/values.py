@@ -1,0 +1,357 @@
+"""Validators for single field values, one per `Kind` (points.feeds.schema).
+
+Each validator takes (field name, raw value, FieldSpec) and returns the typed value of
+record.py, or raises `Invalid` with a stable code and a bilingual message (Chinese first)
+that says what was wrong and what to do. Raw values come from JSON (str, int, Decimal
+because JSON is read with parse_float=Decimal, bool), CSV (str), .xlsx (str, int, float,
+datetime) or Parquet (str, int, Decimal, date). Absent values never reach a validator.
+
+Verified identifiers and dates are memoised in bounded dictionaries: feeds repeat the same
+people, employers and days over and over, and this is the hot path of bulk loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from points.identifiers import IdentifierError, parse_id_number, parse_uscc
+
+from .schema import DISTRICTS, IDENTIFIER_MAX, FieldSpec, Kind
+
+CACHE_MAX = 200_000
+CENT = Decimal("0.01")
+MONEY_MAX = Decimal("9999999999.99")  # fits decimal(12,2) in Parquet
+_DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_INT_RE = re.compile(r"[+-]?\d+")
+_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_DISTRICTS = frozenset(DISTRICTS)
+
+
+class Invalid(ValueError):
+    """A field value that does not validate."""
+
+    def __init__(self, code: str, message: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.code = code
+        self.message = message
+        self.message_en = message_en
+
+
+def _type_error(name: str, value: Any, expected_zh: str, expected_en: str) -> Invalid:
+    return Invalid(
+        "wrong_type",
+        f"字段 {name} 应为{expected_zh}, 收到 {value!r}",
+        f"{name} must be {expected_en}, got {value!r}",
+    )
+
+
+def _text(name: str, value: Any) -> str:
+    if type(value) is str:
+        return value
+    raise _type_error(name, value, "字符串", "a string")
+
+
+# ---- dates and months ---------------------------------------------------------------------
+
+_date_cache: dict[str, dt.date] = {}
+
+
+def _date_from_str(name: str, s: str) -> dt.date:
+    d = _date_cache.get(s)
+    if d is not None:
+        return d
+    if not (len(s) == 10 and s[4] == "-" and s[7] == "-" and s[:4].isdigit()
+            and s[5:7].isdigit() and s[8:].isdigit() and s.isascii()):
+        raise Invalid(
+            "invalid_date",
+            f"字段 {name} 应为 YYYY-MM-DD 格式的日期, 收到 {s!r}",
+            f"{name} must be a date written YYYY-MM-DD, got {s!r}",
+        )
+    try:
+        d = dt.date(int(s[:4]), int(s[5:7]), int(s[8:]))
+    except ValueError:
+        raise Invalid(
+            "impossible_date",
+            f"字段 {name} 的日期 {s} 不存在, 请核对年月日",
+            f"{name}: the date {s} does not exist; check year, month and day",
+        ) from None
+    if len(_date_cache) >= CACHE_MAX:
+        _date_cache.clear()
+    _date_cache[s] = d
+    return d
+
+
+def check_date(name: str, value: Any, spec: FieldSpec | None = None) -> dt.date:
+    """A calendar date: 'YYYY-MM-DD' that exists, or a date (a midnight datetime) object."""
+    if type(value) is str:
+        return _date_from_str(name, value)
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.tzinfo is not None:
+            raise _type_error(name, value, "不含时间的日期", "a date without a time of day")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise _type_error(name, value, " YYYY-MM-DD 格式的日期", "a date written YYYY-MM-DD")
+
+
+def check_month(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """A month 'YYYY-MM' (Excel may turn it into the first day of the month: accepted)."""
+    if isinstance(value, dt.date):
+        if value.day != 1 or (isinstance(value, dt.datetime) and value.time() != dt.time(0)):
+            raise _type_error(name, value, " YYYY-MM 格式的月份", "a month written YYYY-MM")
+        return f"{value.year:04d}-{value.month:02d}"
+    s = _text(name, value)
+    if (len(s) == 7 and s[4] == "-" and s[:4].isdigit() and s[5:].isdigit() and s.isascii()
+            and 1 <= int(s[5:]) <= 12 and int(s[:4]) >= 1):
+        return s
+    raise Invalid(
+        "invalid_month",
+        f"字段 {name} 应为 YYYY-MM 格式的月份 (月份 01-12), 收到 {s!r}",
+        f"{name} must be a month written YYYY-MM (month 01-12), got {s!r}",
+    )
+
+
+# ---- numbers ------------------------------------------------------------------------------
+
+def _to_decimal(name: str, value: Any) -> Decimal:
+    if type(value) is Decimal:
+        d = value
+    elif type(value) is int:
+        return Decimal(value)
+    elif type(value) is str:
+        if not _DECIMAL_RE.fullmatch(value):
+            raise Invalid(
+                "invalid_number",
+                f"字段 {name} 应为数字 (如 1800 或 1800.50), 收到 {value!r}",
+                f"{name} must be a number such as 1800 or 1800.50, got {value!r}",
+            )
+        d = Decimal(value)
+    elif type(value) is float:
+        # Only from .xlsx or a caller's dict: repr() is the shortest exact form of the float,
+        # so 1800.125 stays 1800.125 (and is rejected below) instead of being rounded.
+        try:
+            d = Decimal(repr(value))
+        except InvalidOperation:
+            d = Decimal("NaN")
+    else:
+        raise _type_error(name, value, "数字", "a number")
+    if not d.is_finite():
+        raise Invalid("invalid_number", f"字段 {name} 应为有限的数字",
+                      f"{name} must be a finite number")
+    return d
+
+
+def _check_decimal(name: str, value: Any, positive: bool) -> Decimal:
+    d = _to_decimal(name, value)
+    if positive and d <= 0:
+        raise Invalid(
+            "not_positive",
+            f"字段 {name} 应大于 0, 收到 {d}",
+            f"{name} must be greater than 0, got {d}",
+        )
+    if d < 0:
+        raise Invalid(
+            "negative",
+            f"字段 {name} 不能为负数, 收到 {d}",
+            f"{name} must not be negative, got {d}",
+        )
+    if d > MONEY_MAX:
+        raise Invalid(
+            "too_large",
+            f"字段 {name} 过大 (最大 {MONEY_MAX}), 收到 {d}",
+            f"{name} is too large (at most {MONEY_MAX}), got {d}",
+        )
+    q = d.quantize(CENT)
+    if q != d:
+        raise Invalid(
+            "too_many_decimals",
+            f"字段 {name} 最多两位小数, 收到 {d}; 请四舍五入到分",
+            f"{name} has at most 2 decimals, got {d}; round it to the cent",
+        )
+    return q
+
+
+def check_money(name: str, value: Any, spec: FieldSpec | None = None) -> Decimal:
+    """Yuan, >= 0, at most 2 decimals; returned with exactly 2 decimal places."""
+    return _check_decimal(name, value, positive=False)
+
+
+def check_hours(name: str, value: Any, spec: FieldSpec | None = None) -> Decimal:
+    """Hours, > 0, at most 2 decimals; returned with exactly 2 decimal places."""
+    return _check_decimal(name, value, positive=True)
+
+
+def check_int(name: str, value: Any, spec: FieldSpec | None = None,
+              lo: int | None = None, hi: int | None = None) -> int:
+    """An integer (a JSON integer or a string of digits; not 1.5, not true)."""
+    if type(value) is int:
+        n = value
+    elif type(value) is str and _INT_RE.fullmatch(value):
+        n = int(value)
+    else:
+        raise Invalid(
+            "not_integer",
+            f"字段 {name} 应为整数, 收到 {value!r}",
+            f"{name} must be an integer, got {value!r}",
+        )
+    if spec is not None:
+        lo, hi = spec.min, spec.max
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        zh = f"{lo} 到 {hi}" if hi is not None else f"不小于 {lo}"
+        en = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
+        raise Invalid(
+            "out_of_range",
+            f"字段 {name} 应为{zh}的整数, 收到 {n}",
+            f"{name} must be an integer {en}, got {n}",
+        )
+    return n
+
+
+# ---- codes --------------------------------------------------------------------------------
+
+def check_code(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """One of the listed values of the field."""
+    s = _text(name, value)
+    codes = spec.codes if spec else ()
+    if s in codes:
+        return s
+    raise Invalid(
+        "unknown_code",
+        f"字段 {name} 的值 {s!r} 不在允许的取值中: {', '.join(codes)}",
+        f"{name} {s!r} is not one of the allowed values: {', '.join(codes)}",
+    )
+
+
+def check_key(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """A listed value or a district's own key (lower-case letters, digits, underscores)."""
+    s = _text(name, value)
+    if (spec and s in spec.codes) or _KEY_RE.fullmatch(s):
+        return s
+    raise Invalid(
+        "unknown_code",
+        f"字段 {name} 的值 {s!r} 无效: 应为 {', '.join(spec.codes if spec else ())} "
+        "或区县自定义的小写英文键 (a-z, 0-9, _)",
+        f"{name} {s!r} is invalid: use one of {', '.join(spec.codes if spec else ())} or a "
+        "district's own lower-case key (a-z, 0-9, _)",
+    )
+
+
+def check_district(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """One of the ten Ningbo district codes of domain §3."""
+    s = _text(name, value)
+    if s in _DISTRICTS:
+        return s
+    raise Invalid(
+        "unknown_district",
+        f"字段 {name} 的区县代码 {s!r} 不是宁波市的十个区县代码之一 ({', '.join(DISTRICTS)})",
+        f"{name} {s!r} is not one of the ten Ningbo district codes ({', '.join(DISTRICTS)})",
+    )
+
+
+def check_county(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """Any Zhejiang county-level code 33xxxx (not a province or city code ending in 00)."""
+    s = _text(name, value)
+    if (len(s) == 6 and s.isdigit() and s.isascii() and s[:2] == "33" and s[2:4] != "00"
+            and s[4:] != "00"):
+        return s
+    raise Invalid(
+        "unknown_district",
+        f"字段 {name} 应为浙江省的县级行政区划代码 (33xxxx), 收到 {s!r}",
+        f"{name} must be a Zhejiang county-level code (33xxxx), got {s!r}",
+    )
+
+
+def check_street(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """A 9-digit street/town code."""
+    s = _text(name, value)
+    if len(s) == 9 and s.isdigit() and s.isascii():
+        return s
+    raise Invalid(
+        "invalid_street",
+        f"字段 {name} 应为 9 位街道(乡镇)代码, 收到 {s!r}",
+        f"{name} must be a 9-digit street or town code, got {s!r}",
+    )
+
+
+def check_identifier(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """A string of 1 to 64 characters."""
+    s = _text(name, value)
+    if len(s) <= IDENTIFIER_MAX:
+        return s
+    raise Invalid(
+        "too_long",
+        f"字段 {name} 最多 {IDENTIFIER_MAX} 个字符, 实际 {len(s)} 个",
+        f"{name} has at most {IDENTIFIER_MAX} characters, this one has {len(s)}",
+    )
+
+
+# ---- identifiers (memoised: verifying a check character is the slowest step) ----------------
+
+def _from_identifier_error(name: str, e: IdentifierError) -> Invalid:
+    return Invalid(e.code, f"字段 {name}: {e.message}", f"{name}: {e.message_en}")
+
+
+class IdNumberChecker:
+    """Verifies resident ID numbers as of `today` (for the future-birth-date rule)."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self._cache: dict[str, str | IdentifierError] = {}
+
+    def __call__(self, name: str, value: Any, spec: FieldSpec | None = None) -> str:
+        s = _text(name, value)
+        hit = self._cache.get(s)
+        if hit is None:
+            try:
+                hit = parse_id_number(s, today=self.today).value
+            except IdentifierError as e:
+                hit = e
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()
+            self._cache[s] = hit
+        if type(hit) is str:
+            return hit
+        raise _from_identifier_error(name, hit)  # type: ignore[arg-type]
+
+
+_uscc_cache: dict[str, str | IdentifierError] = {}
+
+
+def check_uscc(name: str, value: Any, spec: FieldSpec | None = None) -> str:
+    """A unified social credit code with a valid check character, upper-cased."""
+    s = _text(name, value)
+    hit = _uscc_cache.get(s)
+    if hit is None:
+        try:
+            hit = parse_uscc(s)
+        except IdentifierError as e:
+            hit = e
+        if len(_uscc_cache) >= CACHE_MAX:
+            _uscc_cache.clear()
+        _uscc_cache[s] = hit
+    if type(hit) is str:
+        return hit
+    raise _from_identifier_error(name, hit)  # type: ignore[arg-type]
+
+
+Validator = Callable[[str, Any, FieldSpec], Any]
+
+VALIDATORS: dict[Kind, Validator] = {
+    Kind.CODE: check_code,
+    Kind.KEY: check_key,
+    Kind.DATE: check_date,
+    Kind.MONTH: check_month,
+    Kind.DISTRICT: check_district,
+    Kind.COUNTY: check_county,
+    Kind.STREET: check_street,
+    Kind.MONEY: check_money,
+    Kind.HOURS: check_hours,
+    Kind.INT: check_int,
+    Kind.IDENTIFIER: check_identifier,
+    Kind.USCC: check_uscc,
+    # Kind.ID_NUMBER depends on `today`: see IdNumberChecker.
+}

@@ -1,0 +1,51 @@
+"""The append-only, hash-chained audit trail (domain.md §2, §13).
+
+Every change by anyone and every staff read of personal data leaves one AuditEvent. Each
+event's `hash` covers its own fields and the previous event's hash, so editing or
+removing a row breaks the chain from that row on (`xjm audit verify` finds it). Database
+triggers refuse UPDATE and DELETE on the table (PostgreSQL and SQLite).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.CharField(_("操作人"), max_length=64, blank=True)
+    actor_role = models.CharField(_("角色"), max_length=32, blank=True)
+    actor_district = models.CharField(_("区县"), max_length=6, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True, db_index=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    request_id = models.CharField(_("请求号"), max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditCheck(models.Model):
+    """The result of one verification of the chain (the periodic job and `xjm audit verify`)."""
+
+    checked_at = models.DateTimeField(auto_now_add=True)
+    events_checked = models.BigIntegerField()
+    ok = models.BooleanField()
+    first_broken_seq = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at"]
+        verbose_name = _("审计链校验")
+        verbose_name_plural = _("审计链校验")
