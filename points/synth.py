@@ -40,6 +40,7 @@ STREETS = {
     "330225": ("001", "002", "101", "102"), "330226": ("001", "002", "101", "111"),
     "330281": ("001", "002", "004", "103"), "330282": ("002", "004", "107", "121"),
 }
+STREET_WEIGHTS = {d + s: w for d, w in DISTRICT_WEIGHTS.items() for s in STREETS[d]}
 COMPLEXES = 40  # per street
 ORIGINS = (  # address codes of first registration (Ningbo's own old codes included)
     "340102", "341221", "341222", "341226", "341321", "411627", "411323", "411621",
@@ -136,22 +137,21 @@ def _ages(rng: _Rng, key: pl.Expr) -> pl.Expr:
 
 def _persons(lo: int, hi: int, rng: _Rng, d: int, offsets: pl.DataFrame
              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One chunk of persons; ``offsets`` carries ID sequence numbers across chunks."""
     idx = pl.col("idx")
-    hh = (idx // 4).cast(pl.UInt64) * 4 + 3_000_000_000
-    head_age = _ages(rng, idx - idx % 4)
+    hh = (idx // 4) * 4 + 3_000_000_000
     df = pl.DataFrame({"idx": pl.int_range(lo, hi, dtype=pl.Int64, eager=True)}).with_columns(
-        slot=idx % 4, _key=idx * 64,
-        couple=rng.u("couple", hh) < 0.55, district=rng.choice("district", DISTRICT_WEIGHTS, hh),
-        street_no=rng.int("street", 0, 3, hh), complex_no=rng.int("complex", 1, COMPLEXES, hh),
-        male=rng.u("male", idx) < 0.54)
+        slot=idx % 4, _key=idx * 64, couple=rng.u("couple", hh) < 0.55,
+        street=rng.choice("street", STREET_WEIGHTS, hh), complex_no=rng.int("cx", 1, COMPLEXES, hh),
+        male=rng.u("male", idx) < 0.54, head_age=_ages(rng, idx - idx % 4))
     slot = pl.col("slot")
     minor = ((slot == 2) & (rng.u("kid", idx) < 0.35)) | ((slot == 3) & (rng.u("kid", idx) < 0.12))
-    child_age = pl.min_horizontal(rng.int("kid-age", 0, 17, idx), head_age - 20)
-    df = df.with_columns(minor=minor, age=pl.when(minor).then(child_age).otherwise(_ages(rng, idx)))
+    child_age = pl.min_horizontal(rng.int("kid-age", 0, 17, idx), pl.col("head_age") - 20)
+    df = df.with_columns(kid=minor, age=pl.when(minor).then(child_age).otherwise(_ages(rng, idx)))
     df = df.with_columns(
         birth=(d - pl.col("age") * 36525 // 100 - rng.int("bday", 1, 364, idx)).cast(pl.Int32))
-    rank = pl.int_range(pl.len()).over("birth", "male")
-    df = (df.with_columns(rank=rank).join(offsets, on=["birth", "male"], how="left")
+    df = (df.with_columns(rank=pl.int_range(pl.len()).over("birth", "male"))
+          .join(offsets, on=["birth", "male"], how="left")
           .with_columns(s=pl.col("rank") + pl.col("off").fill_null(0)))
     new_off = (pl.concat([offsets, df.group_by("birth", "male").agg(off=pl.len().cast(pl.Int64))])
                .group_by("birth", "male").agg(pl.col("off").sum()))
@@ -159,26 +159,44 @@ def _persons(lo: int, hi: int, rng: _Rng, d: int, offsets: pl.DataFrame
     addr = ((_mix(pl.col("birth").cast(pl.UInt64)) + pl.col("s")) % k).replace_strict(
         dict(enumerate(ORIGINS)), return_dtype=pl.String)
     seq = (pl.col("s") // k) * 2 + pl.when(pl.col("male")).then(1).otherwise(2)
-    street = pl.col("street_no").replace_strict(
-        {i: i for i in range(4)}, return_dtype=pl.Int64)
+    years = rng.u("reg", idx).pow(1.6) * 11
+    reg = pl.when(rng.u("future", idx) < 0.003).then(d + rng.int("fut", 1, 60, idx)).otherwise(
+        pl.max_horizontal(d - (years * 365).cast(pl.Int64), pl.col("birth") + 1))
     df = df.with_columns(
-        id_number=_id_number(addr, pl.col("birth"), seq),
-        street=pl.concat_str("district", pl.struct("district", street).map_batches(
-            lambda s: _streets(s), return_dtype=pl.String)))
-    df = df.with_columns(
-        complex_id=pl.concat_str("street", pl.lit("-"),
-                                 pl.col("complex_no").cast(pl.String).str.zfill(4)),
+        id_number=_id_number(addr, pl.col("birth"), seq), district=pl.col("street").str.slice(0, 6),
+        complex_id=pl.format("{}-{}", "street", pl.col("complex_no").cast(pl.String).str.zfill(4)),
         unit=pl.format("{}-{}-{}0{}", rng.int("bld", 1, 30, hh), rng.int("un", 1, 4, hh),
-                       rng.int("fl", 1, 18, hh), rng.int("rm", 1, 4, hh)))
-    return df.drop("rank", "off"), new_off
+                       rng.int("fl", 1, 18, hh), rng.int("rm", 1, 4, hh)),
+        reg=reg.cast(pl.Int64),
+        worker=(~minor) & (pl.col("age") <= 62) & (rng.u("worker", idx) < 0.82))
+    return df.drop("rank", "off", "s"), new_off
 
 
-def _streets(s: pl.Series) -> pl.Series:
-    """Street suffix for (district, street_no) — a lookup join, not a loop over persons."""
-    table = pl.DataFrame({
-        "district": [d for d in DISTRICTS for _ in range(4)],
-        "street_no": [i for _ in DISTRICTS for i in range(4)],
-        "suffix": [STREETS[d][i] for d in DISTRICTS for i in range(4)],
-    })
-    frame = s.struct.unnest().with_row_index("_r")
-    return frame.join(table, on=["district", "street_no"], how="left").sort("_r")["suffix"]
+def _explode(df: pl.DataFrame, n: pl.Expr) -> pl.DataFrame:
+    """One row per (person, k) for k in 0..n-1; ``_key`` becomes person*64 + k."""
+    return (df.with_columns(k=pl.int_ranges(0, n)).explode("k")
+            .filter(pl.col("k").is_not_null()).with_columns(_key=pl.col("idx") * 64 + pl.col("k")))
+
+
+def _pick(df: pl.DataFrame, rng: _Rng, stream: str, p: float, where: pl.Expr | None = None
+          ) -> pl.DataFrame:
+    cond = rng.u(stream, "idx") < p
+    return df.filter(cond if where is None else cond & where)
+
+
+def _ago(rng: _Rng, stream: str, d: int, lo: int, hi: int) -> pl.Expr:
+    return d - rng.int(stream, lo, hi)
+
+
+def _money(fen: pl.Expr) -> pl.Expr:
+    return pl.format("{}.{}", fen // 100, (fen % 100).cast(pl.String).str.zfill(2))
+
+
+def _month(day: pl.Expr) -> pl.Expr:
+    """Month index (year*12 + month-1) of a day number."""
+    date = day.cast(pl.Int32).cast(pl.Date)
+    return date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64) - 1
+
+
+def _month_str(m: pl.Expr) -> pl.Expr:
+    return pl.format("{}-{}", m // 12, (m % 12 + 1).cast(pl.String).str.zfill(2))

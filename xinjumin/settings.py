@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "huey.contrib.djhuey",
+    "ninja",
     "xinjumin.core",
     "xinjumin.geo",
     "xinjumin.people",

@@ -1,0 +1,1 @@
+"""Measure kinds of ``points.rules.model`` evaluated for one person (see ``registry``)."""
