@@ -1,0 +1,41 @@
+"""`make bench`: run every benchmark and print one report with targets.
+
+Each bench module appends its figures to var/bench/report.json as a list of
+{name, value, unit, target, met}; this runner prints the merged report at the end.
+Pass --quick for the 100,000-resident development mode.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "var" / "bench" / "report.json"
+BENCHES = ["bench/bench_points.py"]
+
+
+def main(argv: list[str]) -> int:
+    failed = 0
+    for script in BENCHES:
+        path = ROOT / script
+        if not path.exists():
+            print(f"missing benchmark {script}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"== {script} {' '.join(argv)}", flush=True)
+        failed += subprocess.call([sys.executable, str(path), *argv], cwd=ROOT) != 0
+    if REPORT.exists():
+        rows = json.loads(REPORT.read_text())
+        print("\nname                                            value        target       met")
+        for r in rows:
+            print(f"{r['name']:<46} {r['value']:>10} {r['unit']:<4} {r['target']:>8} "
+                  f"{r['unit']:<4} {'yes' if r['met'] else 'NO'}")
+        print(f"\nwritten to {REPORT.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
