@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 ENGINE_COMMANDS = ("points", "population")
@@ -16,6 +17,8 @@ ENGINE_COMMANDS = ("points", "population")
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    # `xjm points score ... | head` ends quietly, as a Unix tool should.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args and args[0] in ENGINE_COMMANDS:
         from points.cli import main as engine_main
 

@@ -229,6 +229,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
+# Staff TOTP: the issuer name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "宁波新居民")
+
 # Resident login by SMS code.
 SMS_BACKEND = env_str("SMS_BACKEND", "xinjumin.accounts.sms.LocalOutboxBackend")
 if PRODUCTION and SMS_BACKEND.endswith("LocalOutboxBackend") and not env_bool(

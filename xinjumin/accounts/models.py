@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, Role, role_can
@@ -79,7 +80,8 @@ class SmsCode(models.Model):
 
     phone_hash = models.CharField(max_length=64, db_index=True)
     code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the service (not auto_now_add) so rate limits and expiry share one clock.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -87,6 +89,9 @@ class SmsCode(models.Model):
     class Meta:
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
+
+    def __str__(self) -> str:
+        return f"sms code #{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class SmsMessage(models.Model):
@@ -102,3 +107,6 @@ class SmsMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("短信发件箱")
         verbose_name_plural = _("短信发件箱")
+
+    def __str__(self) -> str:
+        return f"sms #{self.pk} via {self.backend}"

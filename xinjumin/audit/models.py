@@ -49,3 +49,7 @@ class AuditCheck(models.Model):
         ordering = ["-checked_at"]
         verbose_name = _("审计链校验")
         verbose_name_plural = _("审计链校验")
+
+    def __str__(self) -> str:
+        state = "OK" if self.ok else f"BROKEN at #{self.first_broken_seq}"
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {state} ({self.events_checked})"

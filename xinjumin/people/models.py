@@ -88,6 +88,9 @@ class Guardianship(models.Model):
         verbose_name = _("监护关系")
         verbose_name_plural = _("监护关系")
 
+    def __str__(self) -> str:
+        return f"guardian #{self.guardian_id} → child #{self.child_id}"
+
 
 class Marriage(models.Model):
     """A marriage links both spouses; `spouse_a` has the smaller primary key."""
@@ -106,3 +109,6 @@ class Marriage(models.Model):
         ]
         verbose_name = _("婚姻关系")
         verbose_name_plural = _("婚姻关系")
+
+    def __str__(self) -> str:
+        return f"marriage #{self.spouse_a_id} + #{self.spouse_b_id} ({self.since})"

@@ -1,0 +1,138 @@
+"""The one door to a resident's data (style.md: `access_*` helpers, Zulip).
+
+Views, API endpoints and the admin get residents only through these helpers. Scope is a
+queryset filter. Outside a user's scope a resident does not exist (NotFound, 404, never
+403), so existence is not revealed; inside the scope a power the role lacks is a 403.
+Every staff read of personal data leaves an audit event.
+
+Scope by role (domain.md §2):
+- city admin: every district;
+- window staff, department reviewer, district admin: their district, and only their
+  street when the account has one;
+- resident: themselves and the minors they are guardian of;
+- system, security and audit admins (三员分立): no resident data at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, RESIDENT_DATA_ROLES, Role
+from xinjumin.audit.services import audit_record
+from xinjumin.core.errors import DomainError, NotFound
+from xinjumin.people.models import Guardianship, Resident
+
+ADULT_AGE = 18
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and getattr(user, "is_active", False))
+
+
+def _is_staff_reader(user: Any) -> bool:
+    return _active(user) and user.role in RESIDENT_DATA_ROLES
+
+
+def minor_birth_cutoff(today: dt.date) -> dt.date:
+    """People born after this date are under 18 on `today` (29 Feb counts from 1 Mar)."""
+    try:
+        return today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # today is 29 February
+        return today.replace(year=today.year - ADULT_AGE, day=28)
+
+
+def residents_in_scope(*, user: Any, today: dt.date | None = None) -> QuerySet[Resident]:
+    """All residents `user` may see, as a queryset (compose further filters on it)."""
+    residents = Resident.objects.all()
+    if not _active(user):
+        return residents.none()
+    if user.role == Role.CITY_ADMIN:
+        return residents
+    if user.role in DISTRICT_SCOPED_ROLES:
+        if not user.district_id:
+            return residents.none()
+        residents = residents.filter(district_id=user.district_id)
+        if user.street_id:
+            residents = residents.filter(street_id=user.street_id)
+        return residents
+    if user.role == Role.RESIDENT and user.resident_id:
+        today = today or timezone.localdate()
+        children = Guardianship.objects.filter(
+            guardian_id=user.resident_id, child__birth_date__gt=minor_birth_cutoff(today),
+        ).values("child_id")
+        return residents.filter(Q(pk=user.resident_id) | Q(pk__in=children))
+    return residents.none()
+
+
+def _resident_not_found() -> NotFound:
+    return NotFound("居民", "resident")
+
+
+def access_resident(*, user: Any, resident_id: Any, purpose: str = "read") -> Resident:
+    """The resident `resident_id` if `user` may see them, else NotFound (404).
+
+    A staff read is audited "resident.read" with its `purpose` (e.g. "read", "assist",
+    "review"); a resident reading their own or their child's record is not.
+    """
+    try:
+        pk = int(resident_id)
+    except (TypeError, ValueError):
+        raise _resident_not_found() from None
+    resident = residents_in_scope(user=user).select_related("district", "street").filter(
+        pk=pk).first()
+    if resident is None:
+        raise _resident_not_found()
+    if user.role != Role.RESIDENT:
+        audit_record(action="resident.read", object_type="resident", object_id=resident.pk,
+                     detail={"purpose": purpose[:64]}, actor=user)
+    return resident
+
+
+def access_resident_full_id(*, user: Any, resident: Resident, purpose: str = "read") -> str:
+    """The unmasked ID number, for staff who need it (window staff, reviewer, district and
+    city admin) within their scope, and for the resident themselves; audited
+    "resident.read_full_id". Outside the scope NotFound (404); in scope but without the
+    power a DomainError "forbidden" (403)."""
+    if not residents_in_scope(user=user).filter(pk=resident.pk).exists():
+        raise _resident_not_found()
+    own = user.role == Role.RESIDENT and user.resident_id == resident.pk
+    if not (own or _is_staff_reader(user)):
+        raise DomainError("forbidden", "您无权查看完整身份证号码",
+                          "you may not see the full ID number", {}, 403)
+    audit_record(action="resident.read_full_id", object_type="resident",
+                 object_id=resident.pk, detail={"purpose": purpose[:64]}, actor=user)
+    return resident.id_number
+
+
+def access_own_resident(*, user: Any) -> Resident:
+    """The resident record of a resident account, else NotFound."""
+    if not _active(user) or user.role != Role.RESIDENT or not user.resident_id:
+        raise _resident_not_found()
+    return Resident.objects.select_related("district", "street").get(pk=user.resident_id)
+
+
+def otp_verified(user: Any) -> bool:
+    """Whether this session passed the TOTP check (django-otp's middleware sets
+    `is_verified`); admin pages require it so a password alone opens nothing."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def can_read_audit(user: Any) -> bool:
+    """Only the audit admin reads the audit trail (三员分立)."""
+    return _active(user) and user.role == Role.AUDIT_ADMIN
+
+
+def can_manage_accounts(user: Any) -> bool:
+    """Only the security admin manages accounts and roles (三员分立)."""
+    return _active(user) and user.role == Role.SECURITY_ADMIN
+
+
+def can_read_residents(user: Any) -> bool:
+    """Staff roles that work with residents' personal data."""
+    return _is_staff_reader(user)

@@ -1,0 +1,55 @@
+"""Audit admin: read-only, and visible to the audit admin only (三员分立).
+
+Nobody adds, changes or deletes an audit event here (the database refuses it anyway).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from xinjumin.accounts.access import can_read_audit, otp_verified
+from xinjumin.audit.models import AuditCheck, AuditEvent
+from xinjumin.audit.selectors import audit_events
+
+
+class _AuditReadOnly(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_read_audit(request.user) and otp_verified(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_read_audit(request.user) and otp_verified(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(_AuditReadOnly):
+    list_display = ("seq", "at", "actor", "actor_role", "actor_district", "action",
+                    "object_type", "object_id")
+    list_filter = ("action", "actor_role", "object_type")
+    search_fields = ("=actor", "=object_id", "=request_id")
+    date_hierarchy = "at"
+    readonly_fields = ("seq", "at", "actor", "actor_role", "actor_district", "action",
+                       "object_type", "object_id", "detail", "request_id", "prev_hash", "hash")
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return audit_events(user=request.user)
+
+
+@admin.register(AuditCheck)
+class AuditCheckAdmin(_AuditReadOnly):
+    list_display = ("checked_at", "events_checked", "ok", "first_broken_seq", "reason")
+    list_filter = ("ok",)
+    readonly_fields = list_display
+    fields = list_display

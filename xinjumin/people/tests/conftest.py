@@ -1,0 +1,1 @@
+from xinjumin.accounts.tests.personas import world  # noqa: F401  (pytest fixture)
