@@ -122,13 +122,13 @@ class TypeSpec:
 
 # ---- helpers to keep the table below readable ------------------------------------------
 
-def req(name: str, kind: Kind, *codes: str, min: int | None = None,  # noqa: A002
-        max: int | None = None) -> FieldSpec:  # noqa: A002
+def req(name: str, kind: Kind, *codes: str, min: int | None = None,
+        max: int | None = None) -> FieldSpec:
     return FieldSpec(name, kind, True, codes, min, max)
 
 
-def opt(name: str, kind: Kind, *codes: str, min: int | None = None,  # noqa: A002
-        max: int | None = None) -> FieldSpec:  # noqa: A002
+def opt(name: str, kind: Kind, *codes: str, min: int | None = None,
+        max: int | None = None) -> FieldSpec:
     return FieldSpec(name, kind, False, codes, min, max)
 
 

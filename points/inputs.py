@@ -1,0 +1,205 @@
+"""From live department records to what the rules need for one person as of a date D.
+
+Pure functions over ``points.feeds.record.Record``. ``RecordIndex`` indexes the live
+records once (by subject ID number, marriages both ways, guardianships by child, complex
+rents by complex and year) so that scoring many people one by one stays linear. Every
+fact keeps the ids of the records behind it (``record_ref``: "SOURCE:record_id").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from points.feeds.record import Record
+from points.identifiers import age_in_full_years, parse_id_number
+from points.measures.dates import ONE_DAY, in_force, month_index, within
+
+
+def record_ref(record: Record) -> str:
+    """How a record is named in explanations: "SOURCE:record_id"."""
+    return f"{record.source}:{record.record_id}"
+
+
+def live_records(records: Iterable[Record]) -> list[Record]:
+    """The records in force after versions and retractions (per (source, record_id) the
+    highest version wins, the first one seen on a tie; a retraction removes the record).
+
+    Uses ``points.feeds.versions.current_records`` when it exists."""
+    try:
+        from points.feeds.versions import current_records  # type: ignore[import-not-found]
+    except ImportError:
+        current_records = None
+    if current_records is not None:
+        return list(current_records(records))
+    best: dict[tuple[str, str], Record] = {}
+    for r in records:
+        seen = best.get(r.key)
+        if seen is None or r.version > seen.version:
+            best[r.key] = r
+    return [r for r in best.values() if r.op != "retract"]
+
+
+class RecordIndex:
+    """Live records indexed for per-person lookups (build once, query many times)."""
+
+    def __init__(self, records: Iterable[Record], *, live: bool = False) -> None:
+        """``records``: all types, all people; set ``live=True`` when versions and
+        retractions were already applied."""
+        self.records = list(records) if live else live_records(records)
+        self._by_subject: dict[str, dict[str, list[Record]]] = defaultdict(
+            lambda: defaultdict(list))
+        self._marriages: dict[str, list[Record]] = defaultdict(list)
+        self._guardians: dict[str, list[Record]] = defaultdict(list)
+        self._rents: dict[str, dict[int, Record]] = defaultdict(dict)
+        for r in self.records:
+            if r.type == "complex_rent":
+                self._rents[str(r.get("complex_id"))][int(r.get("year"))] = r
+                continue
+            if r.id_number:
+                self._by_subject[r.id_number][r.type].append(r)
+            if r.type == "marriage":
+                for person in (r.id_number, r.get("spouse_id_number")):
+                    if person:
+                        self._marriages[person].append(r)
+            elif r.type == "guardianship" and r.get("child_id_number"):
+                self._guardians[r.get("child_id_number")].append(r)
+
+    def of(self, id_number: str, type_: str) -> list[Record]:
+        """The subject's live records of one type (empty list if none)."""
+        by_type = self._by_subject.get(id_number)
+        return list(by_type.get(type_, ())) if by_type else []
+
+    def subjects(self, type_: str) -> list[str]:
+        """ID numbers with at least one record of ``type_``."""
+        return [i for i, by_type in self._by_subject.items() if by_type.get(type_)]
+
+    def spouses(self, id_number: str, as_of: dt.date) -> list[tuple[str, Record]]:
+        """Spouses at D: marriages linking the person either way, since ≤ D and not
+        ended (ended_on absent or ≥ D)."""
+        out = []
+        for m in self._marriages.get(id_number, ()):
+            if in_force(m.date("since"), m.date("ended_on"), as_of):
+                other = m.get("spouse_id_number") if m.id_number == id_number else m.id_number
+                if other and other != id_number:
+                    out.append((other, m))
+        return out
+
+    def guardians(self, child_id_number: str, as_of: dt.date) -> list[tuple[str, Record]]:
+        """Guardians of a child at D (guardianship: subject = guardian, since ≤ D)."""
+        return [(g.id_number, g) for g in self._guardians.get(child_id_number, ())
+                if g.id_number and (g.date("since") is None or g.date("since") <= as_of)]
+
+    def complex_rent(self, complex_id: str, year: int) -> Record | None:
+        """The complex's average-rent record for ``year``, else the latest earlier year."""
+        years = [y for y in self._rents.get(complex_id, {}) if y <= year]
+        return self._rents[complex_id][max(years)] if years else None
+
+
+@dataclass(frozen=True)
+class PersonInputs:
+    """One person as the rules see them at D."""
+
+    id_number: str
+    as_of: dt.date
+    birth_date: dt.date
+    age: int
+    index: RecordIndex = field(repr=False)
+
+    def records(self, type_: str) -> list[Record]:
+        return self.index.of(self.id_number, type_)
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age < 18
+
+    def spouses(self) -> list[tuple[str, Record]]:
+        return self.index.spouses(self.id_number, self.as_of)
+
+
+def person_inputs(index: RecordIndex, id_number: str, as_of: dt.date) -> PersonInputs:
+    """Build the inputs of one person (age from the ID number's birth date)."""
+    birth = parse_id_number(id_number, today=dt.date.max).birth_date
+    return PersonInputs(id_number, as_of, birth, age_in_full_years(birth, as_of), index)
+
+
+# ---- facts (each returns the record refs behind it) -------------------------------------
+
+def matches(record: Record, flt: Mapping[str, tuple[str, ...]] | None) -> bool:
+    """A record matches a filter when every field's str value is one of the accepted."""
+    return not flt or all(str(record.get(k)) in v for k, v in flt.items())
+
+
+def distinct_months(periods: Iterable[Record], as_of: dt.date) -> tuple[int, list[str]]:
+    """Distinct "YYYY-MM" months covered by periods, up to D's month, and the refs of
+    the periods contributing at least one month."""
+    last = as_of.year * 12 + as_of.month - 1
+    months: set[int] = set()
+    refs = []
+    for p in periods:
+        first = month_index(p.get("first_month"))
+        end = min(month_index(p.get("last_month")), last)
+        if first <= end:
+            months.update(range(first, end + 1))
+            refs.append(record_ref(p))
+    return len(months), refs
+
+
+@dataclass(frozen=True)
+class Spell:
+    """A joined spell: start, end (None = open) and the records joined."""
+
+    start: dt.date
+    end: dt.date | None
+    refs: tuple[str, ...]
+
+
+def join_spells(records: Iterable[Record], as_of: dt.date, gap_days: int) -> list[Spell]:
+    """Join spells (start, end?) starting ≤ D: the next joins when the days strictly
+    between (next start − previous end − 1) are ≤ gap_days; an open spell never breaks."""
+    spells: list[Spell] = []
+    dated = sorted((r for r in records if r.date("start") and r.date("start") <= as_of),
+                   key=lambda r: (r.date("start"), record_ref(r)))
+    for r in dated:
+        start, end = r.date("start"), r.date("end")
+        assert start is not None
+        if spells:
+            cur = spells[-1]
+            if cur.end is None or (start - cur.end - ONE_DAY).days <= gap_days:
+                new_end = None if cur.end is None or end is None else max(cur.end, end)
+                spells[-1] = Spell(cur.start, new_end, (*cur.refs, record_ref(r)))
+                continue
+        spells.append(Spell(start, end, (record_ref(r),)))
+    return spells
+
+
+def in_window(records: Iterable[Record], date_field: str, as_of: dt.date,
+              window_months: int | None, flt: Mapping[str, tuple[str, ...]] | None = None
+              ) -> list[Record]:
+    """Records dated (by ``date_field``) in (D − window, D] (no window: ≤ D), filtered."""
+    return [r for r in records if within(r.date(date_field), as_of, window_months)
+            and matches(r, flt)]
+
+
+def latest_counts(records: Iterable[Record], as_of: dt.date, group_field: str,
+                  date_field: str, count_field: str) -> tuple[int, list[str]]:
+    """Per group the latest record dated ≤ D (higher count on a tie); Σ counts, refs."""
+    best: dict[str, Record] = {}
+    for r in records:
+        d = r.date(date_field)
+        if d is None or d > as_of:
+            continue
+        key = str(r.get(group_field))
+        seen = best.get(key)
+        if seen is None or (d, int(r.get(count_field))) > (
+                seen.date(date_field), int(seen.get(count_field))):
+            best[key] = r
+    return (sum(int(r.get(count_field)) for r in best.values()),
+            sorted(record_ref(r) for r in best.values()))
+
+
+def sum_amount(records: Iterable[Record], amount_field: str) -> Decimal:
+    return sum((Decimal(r.get(amount_field) or 0) for r in records), Decimal(0))

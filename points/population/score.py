@@ -1,0 +1,181 @@
+"""Quantities → points for a whole population, exactly (integer hundredths, Int64).
+
+    common score   = Σ categories min(Σ items, cap)        (cap None: uncapped, no floor)
+    score in d     = common + min(Σ district-d items, layer cap)
+
+One expression per item over the prepared inputs (``points.population.prepare``), no
+per-person Python. Item columns hold points after the item's ``max``; ``score_<d>`` for
+the ten districts; ``score``/``frozen``/``frozen_until`` for the row's district (the
+latest registration's unless one is given). Minors have no own score: every points column
+is null for them. ``render`` turns hundredths into "82.25" strings or exact decimals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import polars as pl
+
+from points.population.measures import hundredths
+from points.population.prepare import needs_of, prepare_inputs
+from points.population.rent import rent_columns
+from points.rules.model import DISTRICT_CODES, Item, RuleSet
+
+NON_POINTS = frozenset({"age_years"})
+
+
+def _h(item: Item, name: str, as_of: dt.date) -> int:
+    return hundredths(item.measure.value(name, as_of))
+
+
+def item_points(item: Item, column: str | None, as_of: dt.date) -> pl.Expr:
+    """The item's raw points in hundredths from its quantity column (kind by kind)."""
+    kind, h = item.measure.kind, (lambda n: _h(item, n, as_of))
+    p = (lambda n: item.measure.value(n, as_of))
+    v = pl.col(column) if column else pl.lit(None, pl.Int64)
+    z = v.fill_null(0)
+    if kind == "age_band":
+        age = pl.col("age_years")
+        pts = pl.min_horizontal(h("cap"), h("base") + h("per_year")
+                                * pl.max_horizontal(0, p("pivot") - age))
+        return pl.when((age >= p("min_age")) & (age <= p("max_age"))).then(pts).otherwise(0)
+    if kind == "permit":
+        return pl.when(v.is_not_null()).then(
+            h("valid_points") + pl.min_horizontal(h("months_cap"), h("per_month") * v)
+        ).otherwise(0)
+    if kind == "distinct_months":
+        return h("per_month") * z
+    if kind in ("highest_tier", "sum_tier"):
+        return z
+    if kind in ("count", "conviction"):
+        return h("points_each") * z
+    if kind in ("joined_spell", "in_force_for"):
+        return pl.when(z >= p("min_full_months")).then(h("points")).otherwise(0)
+    if kind == "housing":
+        return (pl.when(z == 2).then(h("owner_points")).when(z == 1).then(h("tenant_points"))
+                .otherwise(0))
+    if kind == "latest_count":
+        return h("per_unit") * z
+    if kind == "rate_sum_in_window":
+        return h("points_per_unit") * (z // hundredths(p("unit")))
+    if kind == "full_years_service":
+        return h("per_year") * z
+    if kind == "evidence_only":
+        return pl.lit(0, pl.Int64)
+    # listing, event_within, state_in_force, festival_stay, own_home_in_district: a flag
+    return pl.when(z > 0).then(h("points")).otherwise(0)
+
+
+def _capped(item: Item, raw: pl.Expr) -> pl.Expr:
+    if item.max is None:
+        return raw
+    cap = hundredths(item.max)
+    return pl.when(raw >= 0).then(pl.min_horizontal(raw, cap)).otherwise(
+        pl.max_horizontal(raw, -cap))
+
+
+def _total(parts: list[pl.Expr]) -> pl.Expr:
+    return pl.sum_horizontal(parts) if parts else pl.lit(0, pl.Int64)
+
+
+def score_population(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.date,
+                     rule_set: RuleSet, district: str | None = None, *,
+                     people: Iterable[str] | None = None, lazy: bool = False
+                     ) -> pl.DataFrame | pl.LazyFrame:
+    """Score everyone in the inputs (or prepare them from ``{type: LazyFrame}`` frames).
+
+    Columns: id_number, district, is_minor, age_years, one per city item, per category
+    (capped), common, one per district item of the row's district, district_items (capped),
+    score, score_<d> × 10, frozen, frozen_until, rent_subsidy_330212 (fen),
+    rent_subsidy_eligible. Points are Int64 hundredths (``render`` for text/decimals)."""
+    if isinstance(inputs_or_frames, dict):
+        lf = prepare_inputs(inputs_or_frames, as_of, rule_set, people=people, lazy=True)
+    else:
+        lf = inputs_or_frames.lazy()
+    names = set(lf.collect_schema().names())
+    needs = needs_of(rule_set, as_of)
+    missing = sorted({n.column for _, i, n in needs
+                      if i.measure.kind != "age_band" and n.column not in names})
+    if missing:
+        raise ValueError("the inputs were not prepared for this rule set (missing "
+                         f"{', '.join(missing[:3])}…); pass the frames or prepare_inputs "
+                         "with this rule set")
+    if district is not None:
+        lf = lf.with_columns(district=pl.lit(district))
+    cols: dict[str, pl.Expr] = {}
+    freezes: dict[str | None, list[pl.Expr]] = {}
+    layer_items: dict[str, dict[str, pl.Expr]] = {d: {} for d in DISTRICT_CODES}
+    for layer, item, need in needs:
+        column = need.column if need.column in names else None
+        pts = _capped(item, item_points(item, column, as_of))
+        if layer is None:
+            cols[item.key] = pts
+        else:
+            layer_items[layer][item.key] = pts
+        if need.freeze_column and need.freeze_column in names:
+            freezes.setdefault(layer, []).append(pl.col(need.freeze_column))
+    cats = {}
+    for cat in rule_set.categories:
+        total = _total([cols[i.key] for i in rule_set.items_of(cat.key)])
+        cats[cat.key] = total if cat.cap is None else pl.min_horizontal(total,
+                                                                        hundredths(cat.cap))
+    lf = lf.with_columns(**cols).with_columns(**cats)
+    lf = lf.with_columns(common=_total([pl.col(c) for c in cats]))
+    dist_cols, row_district = {}, pl.col("district")
+    for d in DISTRICT_CODES:
+        cap = hundredths(rule_set.layer(d).cap)
+        dist_cols[f"district_items_{d}"] = pl.min_horizontal(
+            _total(list(layer_items[d].values())), cap)
+        until = freezes.get(None, []) + freezes.get(d, [])
+        dist_cols[f"frozen_until_{d}"] = (pl.max_horizontal(until) if until
+                                          else pl.lit(None, pl.Date))
+    lf = lf.with_columns(**dist_cols)
+    keys = list(dict.fromkeys(k for d in DISTRICT_CODES for k in layer_items[d]))
+    pick = {}
+    for k in keys:
+        name = k if k not in cols and k not in cats else f"district:{k}"
+        expr = pl.lit(None, pl.Int64)
+        for d in DISTRICT_CODES:
+            if k in layer_items[d]:
+                expr = pl.when(row_district == d).then(layer_items[d][k]).otherwise(expr)
+        pick[name] = expr
+    lf = lf.with_columns(
+        **pick,
+        **{f"score_{d}": pl.col("common") + pl.col(f"district_items_{d}")
+           for d in DISTRICT_CODES},
+        **{f"frozen_{d}": pl.col(f"frozen_until_{d}").is_not_null() for d in DISTRICT_CODES})
+    by_district = (lambda prefix: pl.coalesce(
+        [pl.when(row_district == d).then(pl.col(f"{prefix}{d}")) for d in DISTRICT_CODES]))
+    lf = lf.with_columns(district_items=by_district("district_items_"),
+                         score=by_district("score_"), frozen=by_district("frozen_"),
+                         frozen_until=by_district("frozen_until_"), *rent_columns())
+    point_cols = [*cols, *cats, "common", *pick, "district_items", "score",
+                  *[f"score_{d}" for d in DISTRICT_CODES]]
+    minor = pl.col("is_minor").fill_null(False)
+    lf = lf.with_columns(
+        *[pl.when(minor).then(None).otherwise(pl.col(c).cast(pl.Int64)).alias(c)
+          for c in point_cols],
+        frozen_until=pl.when(minor).then(None).otherwise(pl.col("frozen_until")),
+        frozen=pl.when(minor).then(None).otherwise(pl.col("frozen").fill_null(False)))
+    out = lf.select("id_number", "district", "is_minor", "age_years", *point_cols[:-10],
+                    *[f"score_{d}" for d in DISTRICT_CODES], "frozen", "frozen_until",
+                    "rent_subsidy_330212", "rent_subsidy_eligible")
+    return out if lazy else out.collect()
+
+
+def points_columns(df: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """The columns of a result that hold hundredths (points, and the subsidy in fen)."""
+    schema = df.collect_schema()
+    return [c for c, t in schema.items() if t == pl.Int64 and c not in NON_POINTS]
+
+
+def render(df: pl.DataFrame, as_: str = "str") -> pl.DataFrame:
+    """Hundredths → "82.25" strings (``as_="str"``) or exact ``Decimal(12, 2)``."""
+    exprs = []
+    for c in points_columns(df):
+        v = pl.col(c)
+        text = pl.format("{}{}.{}", pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+                         v.abs() // 100, (v.abs() % 100).cast(pl.String).str.zfill(2))
+        exprs.append((text if as_ == "str" else text.cast(pl.Decimal(12, 2))).alias(c))
+    return df.with_columns(exprs)
