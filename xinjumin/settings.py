@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "xinjumin.people",
     "xinjumin.accounts",
     "xinjumin.audit",
+    "xinjumin.records",
+    "xinjumin.scoring",
     "xinjumin.api",
     "xinjumin.portal",
     "xinjumin.backoffice",
