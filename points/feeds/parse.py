@@ -23,7 +23,7 @@ from typing import Any
 
 from .record import Record
 from .rules import check_rules
-from .schema import ENVELOPE, OPS, RECORD_ID_MAX, SOURCES, TYPES, Kind, TypeSpec
+from .schema import ENVELOPE, OPS, RECORD_ID_MAX, SOURCES, TYPES, Kind, RuleKind, TypeSpec
 from .values import VALIDATORS, IdNumberChecker, Invalid, Validator, check_int
 
 _SOURCES = frozenset(SOURCES)
@@ -82,6 +82,18 @@ class RowParser:
                  caches.setdefault((f.kind, f.codes, f.min, f.max), {}))
                 for f in spec.fields
             )
+            for name, spec in TYPES.items()
+        }
+        # Date-order rules are checked inline on the fast path; the others through
+        # check_rules (only skill_certificate, employment, district_item and
+        # residence_registration have any).
+        self._order_rules = {
+            name: tuple((r.field, r.other) for r in spec.rules if r.kind is RuleKind.NOT_BEFORE)
+            for name, spec in TYPES.items()
+        }
+        self._other_rules = {
+            name: bool(spec.source_by) or any(r.kind is not RuleKind.NOT_BEFORE
+                                              for r in spec.rules)
             for name, spec in TYPES.items()
         }
         self._allowed = {
@@ -172,7 +184,13 @@ class RowParser:
                 fields[name] = typed
             else:
                 fields[name] = check(name, value, fspec)
-        if (spec.rules or spec.source_by) and check_rules(spec, fields, raw, source, retract):
+        for later, earlier in self._order_rules[type_name]:
+            a = fields.get(later)
+            if a is not None:
+                b = fields.get(earlier)
+                if b is not None and a < b:
+                    return None
+        if self._other_rules[type_name] and check_rules(spec, fields, raw, source, retract):
             return None
         return _record(source, type_name, record_id, version, op, id_number, fields)
 

@@ -260,7 +260,7 @@ def read_xlsx(path: str | PathLike[str], *, today: dt.date | None = None) -> Ite
         raise FileError("invalid_xlsx", f"无法读取 Excel 文件: {e}",
                         f"cannot read the Excel workbook: {e}", path) from None
     for ws in wb.worksheets:
-        if ws.title not in TYPES and ws.max_row and ws.max_row > 1:
+        if ws.title not in TYPES and _has_values(ws):
             wb.close()
             raise FileError(
                 "unknown_sheet",
@@ -268,6 +268,13 @@ def read_xlsx(path: str | PathLike[str], *, today: dt.date | None = None) -> Ite
                 f"sheet {ws.title!r} is not a record type; name each sheet after its type "
                 "(such as lease)", path)
     return _xlsx_rows(wb, _parser(today))
+
+
+def _has_values(ws: Any) -> bool:
+    """Whether a sheet has any non-empty cell (stops at the first one found)."""
+    return any(
+        any(c is not None and c != "" for c in row) for row in ws.iter_rows(values_only=True)
+    )
 
 
 def _xlsx_rows(wb: Any, parser: RowParser) -> Iterator[RowResult]:
@@ -297,7 +304,8 @@ def read_parquet(path: str | PathLike[str], *, today: dt.date | None = None,
     """Read a Parquet file of one record type (its `type` column, or else its file name).
 
     Strings, date32, integers and decimal(·,2) columns; null is absent. Rows are numbered
-    from 1 in file order.
+    from 1 in file order. With a `type` column, the first valid row fixes the file's type
+    and rows of another type are rejected (type_mismatch).
     """
     import pyarrow.parquet as pq
 
@@ -326,7 +334,10 @@ def _parquet_rows(pf: Any, parser: RowParser, type_hint: str | None,
     for batch in pf.iter_batches(batch_size=batch_size):
         for raw in batch.to_pylist():
             index += 1
-            yield index, parser.parse(raw, row=index, type_hint=type_hint)
+            result = parser.parse(raw, row=index, type_hint=type_hint)
+            if type_hint is None and isinstance(result, Record):
+                type_hint = result.type  # one type per file: the first valid row's
+            yield index, result
 
 
 # ---- any file, many files -----------------------------------------------------------------

@@ -66,7 +66,7 @@ TRICKY = st.sampled_from([
 @given(st.sampled_from(ROWS or [{}]), st.data())
 def test_fast_path_agrees_with_full_check(row: dict[str, Any], data: st.DataObject) -> None:
     raw = dict(row)
-    names = sorted(raw) + ["level", "title", "hours", "end", "nickname", "street"]
+    names = [*sorted(raw), "level", "title", "hours", "end", "nickname", "street"]
     for _ in range(data.draw(st.integers(1, 3))):
         raw[data.draw(st.sampled_from(names))] = data.draw(TRICKY)
     parser = RowParser(TODAY)

@@ -198,3 +198,34 @@ def test_read_paths_mixes_files_and_directories(tmp_path: Path, samples: Path) -
     got = list(read_paths([tmp_path, samples / "csv" / "award.csv"], today=TODAY))
     assert [p.name for p in dict.fromkeys(p for p, _, _ in got)] == ["a.jsonl", "b.csv",
                                                                     "award.csv"]
+
+
+def test_parquet_holds_one_type(tmp_path: Path, samples: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from points.feeds import write_parquet
+
+    leases = [r for _, r in results(samples / "jsonl" / "lease.jsonl") if isinstance(r, Record)][:2]
+    write_parquet(leases, tmp_path / "x.parquet")
+    table = pq.read_table(tmp_path / "x.parquet")
+    types = table.column("type").to_pylist()
+    types[1] = "dormitory"
+    table = table.set_column(table.schema.get_field_index("type"), "type", pa.array(types))
+    pq.write_table(table, tmp_path / "x.parquet")
+    got = results(tmp_path / "x.parquet")
+    assert isinstance(got[0][1], Record)
+    assert [e.code for e in got[1][1]] == ["type_mismatch"]  # type: ignore
+
+
+def test_xlsx_values_on_an_unnamed_sheet_reject_the_file(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "lease"
+    notes = wb.create_sheet("说明")
+    notes["C7"] = "填表说明"
+    wb.save(tmp_path / "x.xlsx")
+    with pytest.raises(FileError) as info:
+        read_file(tmp_path / "x.xlsx")
+    assert info.value.code == "unknown_sheet"
