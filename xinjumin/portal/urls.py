@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xinjumin.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.send_code, name="send_code"),
+    path("me/", views.me, name="me"),
+    path("logout/", views.logout_view, name="logout"),
+    path("dev/sms-outbox/", views.sms_outbox, name="sms_outbox"),
+]

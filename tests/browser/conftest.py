@@ -1,0 +1,66 @@
+"""Browser fixtures: Debian's Chromium through Playwright's sync API, against pytest-django's
+live_server on a transactional database.
+
+The flush at the end of a transactional test empties the append-only audit table through
+the project's own `flush` command (xinjumin/audit/management/commands/flush.py lifts and
+restores its triggers). It also empties the reference geography loaded by migrations: the
+serialized contents are restored when the module ends, so later tests find the districts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from xinjumin.portal.tests.personas import World, build_world
+
+@pytest.fixture(scope="module")
+def _restore_after_flush(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Module scope, so it is torn down after the function-scoped flush."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def browser_world(_restore_after_flush, django_db_serialized_rollback, transactional_db,
+                  monkeypatch) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    # Playwright's sync API runs an event loop in this thread; the test still reads the
+    # database synchronously (the SMS outbox), which Django otherwise refuses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    world = build_world()
+    yield world
+
+
+@pytest.fixture
+def phone_page(browser_world, live_server):  # type: ignore[no-untyped-def]
+    """A 375 px wide Chromium page that may reach nothing but the live server."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 375, "height": 812},
+                                      device_scale_factor=2, locale="zh-CN",
+                                      is_mobile=True, has_touch=True)
+
+        def only_local(route):  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(live_server.url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        page = context.new_page()
+        page.outside_requests = outside  # type: ignore[attr-defined]
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

@@ -1,0 +1,1 @@
+from xinjumin.portal.tests.personas import world  # noqa: F401
