@@ -1,0 +1,146 @@
+"""Services and selectors for API credentials: bearer tokens and department API keys.
+
+Tokens and keys are shown once, when issued; only their SHA-256 digest is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from points.feeds.schema import SOURCES, TYPES_BY_SOURCE
+from xinjumin.api.models import ApiKey, ApiToken
+from xinjumin.audit.services import audit_record
+from xinjumin.core.errors import DomainError
+
+TOKEN_TTL = timedelta(hours=8)
+TOKEN_PREFIX = "xjt_"  # noqa: S105 (a prefix, not a secret)
+KEY_PREFIX = "xjk_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: object
+    record: ApiToken
+
+
+def api_token_issue(*, user, kind: str) -> IssuedToken:  # type: ignore[no-untyped-def]
+    """Issue a bearer token for `user` valid TOKEN_TTL; audited "auth.token_issued"."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        record = ApiToken.objects.create(
+            user=user, kind=kind, token_hash=_digest(token),
+            expires_at=timezone.now() + TOKEN_TTL,
+        )
+        audit_record(action="auth.token_issued", object_type="api_token",
+                     object_id=record.pk, detail={"kind": kind}, actor=user)
+    return IssuedToken(token=token, expires_at=record.expires_at, record=record)
+
+
+def api_token_resolve(*, token: str) -> ApiToken | None:
+    """The live token record for a presented bearer token, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    now = timezone.now()
+    record = (ApiToken.objects.select_related("user")
+              .filter(token_hash=_digest(token), revoked_at__isnull=True, expires_at__gt=now)
+              .first())
+    if record is None or not record.user.is_active:
+        return None
+    # At most one write a minute per token: last use is informative, not exact.
+    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record
+
+
+def api_token_revoke(*, record: ApiToken) -> None:
+    """Revoke one token (logout); audited "auth.logout"."""
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        audit_record(action="auth.logout", object_type="api_token", object_id=record.pk,
+                     actor=record.user)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    record: ApiKey
+
+
+def _types_error(source: str, wrong: list[str]) -> DomainError:
+    allowed = ", ".join(TYPES_BY_SOURCE.get(source, ()))
+    return DomainError(
+        "record_type_not_allowed",
+        f"部门 {source} 不能发送记录类型 {', '.join(wrong)} (可发送: {allowed})",
+        f"{source} may not send record type(s) {', '.join(wrong)} (allowed: {allowed})",
+        {"types": f"{source} 可发送 / may send: {allowed}"},
+    )
+
+
+def api_key_create(*, name: str, source: str, record_types: list[str]) -> IssuedKey:
+    """Create a key for a department system; the clear key is returned once.
+
+    `record_types` must be a non-empty subset of what `source` may send (feeds.md).
+    """
+    fields: dict[str, str] = {}
+    if not name.strip():
+        fields["name"] = "必填 / required"
+    if source not in SOURCES:
+        fields["source"] = f"应为 / one of: {', '.join(SOURCES)}"
+    if not record_types:
+        fields["types"] = "至少一个记录类型 / at least one record type"
+    if fields:
+        raise DomainError("invalid_api_key", "接口密钥信息有误", "invalid API key data", fields)
+    wrong = [t for t in record_types if t not in TYPES_BY_SOURCE[source]]
+    if wrong:
+        raise _types_error(source, wrong)
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        record = ApiKey.objects.create(name=name.strip(), source=source,
+                                       record_types=sorted(set(record_types)),
+                                       prefix=prefix, secret_hash=_digest(key))
+        audit_record(action="api_key.create", object_type="api_key", object_id=record.pk,
+                     detail={"source": source, "types": record.record_types,
+                             "prefix": prefix})
+    return IssuedKey(key=key, record=record)
+
+
+def api_key_resolve(*, key: str) -> ApiKey | None:
+    """The active ApiKey for a presented X-API-Key value, or None."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 120:
+        return None
+    prefix = key[len(KEY_PREFIX):].partition("_")[0]
+    record = ApiKey.objects.filter(prefix=prefix, active=True).first()
+    if record is None or not hmac.compare_digest(record.secret_hash, _digest(key)):
+        return None
+    now = timezone.now()
+    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record
+
+
+def api_key_check_type(*, api_key: ApiKey, record_type: str) -> None:
+    """Raise a 403 DomainError unless `api_key` may send `record_type`."""
+    if not api_key.may_send(record_type):
+        allowed = ", ".join(api_key.record_types)
+        raise DomainError(
+            "record_type_not_allowed",
+            f"此接口密钥 ({api_key.source}) 不能发送记录类型 {record_type} (可发送: {allowed})",
+            f"this API key ({api_key.source}) may not send record type {record_type} "
+            f"(allowed: {allowed})",
+            {"type": f"此密钥可发送 / this key may send: {allowed}"},
+            403,
+        )

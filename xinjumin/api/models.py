@@ -1,0 +1,97 @@
+"""Credentials of the API: bearer tokens for people, API keys for department systems, and
+the idempotency records of retried submissions.
+
+Secrets are never stored: a token or key is kept as its SHA-256 digest (they are long
+random strings, so a plain digest is enough; no salt needed), plus a short prefix that
+identifies a key to people without revealing it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from points.feeds.schema import SOURCES
+
+SOURCE_CHOICES = [(s, s) for s in SOURCES]
+
+
+class ApiToken(models.Model):
+    """A bearer token of a resident or a staff member (8 hours, revocable)."""
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", _("居民")
+        STAFF = "staff", _("工作人员")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("访问令牌")
+        verbose_name_plural = _("访问令牌")
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"token #{self.pk} of {self.user_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ApiKey(models.Model):
+    """A department system (data source) calling the API with the X-API-Key header."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    source = models.CharField(_("数据来源部门"), max_length=16, choices=SOURCE_CHOICES)
+    record_types = models.JSONField(_("允许发送的记录类型"), default=list)
+    prefix = models.CharField(_("密钥前缀"), max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["source", "name"]
+        verbose_name = _("接口密钥")
+        verbose_name_plural = _("接口密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.source}, {self.prefix}…)"
+
+    def may_send(self, record_type: str) -> bool:
+        return self.active and record_type in self.record_types
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful answer to a request sent with an Idempotency-Key header.
+
+    The same key (per user and operation) with the same body replays the answer; with a
+    different body it is refused (409).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    operation = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "operation", "key"],
+                                               name="idempotency_unique_key")]
+        verbose_name = _("幂等请求记录")
+        verbose_name_plural = _("幂等请求记录")
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

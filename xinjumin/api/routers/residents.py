@@ -1,0 +1,122 @@
+"""Residents for staff: search in scope, one resident, the full ID number, registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field as F
+from ninja import Header, Path, Query, Router, Schema, Status
+
+from xinjumin.accounts.access import (
+    access_resident,
+    access_resident_full_id,
+    residents_in_scope,
+)
+from xinjumin.api.auth import PERSON_AUTH, require_power
+from xinjumin.api.idempotency import idempotent
+from xinjumin.api.presenters import resident_out
+from xinjumin.api.schemas import (
+    NO_CONTROL,
+    ErrorOut,
+    FullIdOut,
+    ResidentCreateIn,
+    ResidentOut,
+    ResidentPageOut,
+)
+from xinjumin.audit.services import audit_record
+from xinjumin.core.errors import DomainError
+from xinjumin.people import selectors as people
+from xinjumin.people import services as people_services
+
+router = Router(tags=["residents"], auth=PERSON_AUTH)
+
+PAGE_SIZE = 20
+ID_MAX = 2**63 - 1
+_READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class ResidentQuery(Schema):
+    q: str = F("", max_length=64, pattern=NO_CONTROL,
+               description="姓名片段或完整身份证号 / name part or full ID number")
+    page: int = F(1, ge=1, le=10_000, description="页码 / page number")
+
+
+def _related(qs):  # type: ignore[no-untyped-def]
+    return qs.select_related("district", "street", "unit__building__complex")
+
+
+@router.get("", response={200: ResidentPageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+            summary="查询辖区居民 / Search residents in scope")
+def resident_list(request: HttpRequest, filters: Query[ResidentQuery]) -> dict[str, Any]:
+    """在本人职责范围 (区县/街道) 内按姓名或身份证号查询, 结果脱敏 / Search by name or full ID
+    number within the caller's scope (district/street); results are masked."""
+    user = request.user
+    require_power(user, "resident_read")
+    qs = people.resident_search(queryset=residents_in_scope(user=user), q=filters.q.strip())
+    total = qs.count()
+    start = (filters.page - 1) * PAGE_SIZE
+    rows = list(_related(qs).order_by("id")[start:start + PAGE_SIZE])
+    audit_record(action="resident.search", object_type="resident",
+                 detail={"q_given": bool(filters.q.strip()), "page": filters.page,
+                         "results": len(rows), "ids": [r.pk for r in rows]})
+    return {"items": [resident_out(r) for r in rows], "page": filters.page,
+            "page_size": PAGE_SIZE, "total": total}
+
+
+@router.get("/{resident_id}", response={200: ResidentOut, **_READ_ERRORS},
+            summary="居民信息 / One resident")
+def resident_detail(request: HttpRequest,
+                    resident_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
+    """职责范围内的一位居民 (脱敏); 范围外一律 404 / One resident in scope (masked); outside
+    the caller's scope the answer is 404, whether or not the resident exists."""
+    resident = access_resident(user=request.user, resident_id=resident_id)
+    return resident_out(resident)
+
+
+@router.get("/{resident_id}/id-number", response={200: FullIdOut, **_READ_ERRORS},
+            summary="查看完整身份证号 (审计) / Full ID number (audited)")
+def resident_full_id(request: HttpRequest,
+                     resident_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
+    """办理业务需要时查看完整身份证号; 每次查看记入审计 / The full ID number for staff whose
+    task needs it; every viewing is audited."""
+    resident = access_resident(user=request.user, resident_id=resident_id)
+    return {"id": resident.pk,
+            "id_number": access_resident_full_id(user=request.user, resident=resident)}
+
+
+def _district(user: Any, payload: ResidentCreateIn) -> str:
+    code = payload.district or user.district_id
+    if not code or (user.district_id and code != user.district_id):
+        raise DomainError("out_of_scope", "只能为本区县登记居民",
+                          "you may register residents in your own district only",
+                          {"district": "须为经办人所属区县 / must be your district"}, 403)
+    return code
+
+
+@router.post("", response={201: ResidentOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                           409: ErrorOut},
+             summary="登记新居民 (窗口) / Register a resident (window staff)")
+def resident_create(
+    request: HttpRequest,
+    payload: ResidentCreateIn,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=128, pattern=NO_CONTROL,
+        description="幂等键: 同键同内容重放首次结果, 不同内容 409 / the same key and body "
+                    "replays the first answer; a different body is a 409"),
+) -> Status:
+    """窗口工作人员在本区县登记居民; 输入错误按字段返回, 不写入任何数据 / Window staff register
+    a resident in their district; bad input comes back per field and writes nothing."""
+    user = request.user
+    require_power(user, "resident_assist")
+
+    def run() -> tuple[int, Any]:
+        resident = people_services.resident_create(
+            id_number=payload.id_number, name=payload.name, district=_district(user, payload),
+            phone=payload.phone, street=payload.street or None, arrived_on=payload.arrived_on,
+            registered_on=payload.registered_on, actor=user)
+        return 201, resident_out(resident)
+
+    status, body = idempotent(user=user, operation="resident_create", key=idempotency_key,
+                              body=payload.model_dump(mode="json"), run=run)
+    return Status(status, body)
