@@ -14,7 +14,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "var" / "bench" / "report.json"
-BENCHES = ["bench/bench_points.py"]
+BENCHES = [
+    "bench/bench_points.py",
+    "bench/bench_import.py",
+    "bench/bench_scoring.py",
+    "bench/bench_api.py",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -105,7 +105,8 @@ def test_non_json_body_is_415_before_anything_reads_it(people):
 def test_control_characters_are_a_field_error_not_a_database_error(people):
     """A NUL cannot be stored by PostgreSQL: refused as bad input on every database."""
     listed = people.client("yinzhou_clerk").get(f"{API}/residents", {"q": "李\x00"})
-    assert assert_error(listed, 400, "invalid_input")["fields"] == {"q": "格式不正确 / wrong format"}
+    fields = assert_error(listed, 400, "invalid_input")["fields"]
+    assert fields == {"q": "格式不正确 / wrong format"}
     login = Client().post(f"{API}/auth/staff-token",
                           {"username": "yinzhou_clerk\x00", "password": "x", "totp": "123456"},
                           content_type="application/json")

@@ -40,7 +40,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 def _headers(people, path: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Credentials that reach each endpoint's logic (not only its 401)."""
-    if path.startswith("/api/v1/sources"):
+    if path.startswith(("/api/v1/sources", "/api/v1/feeds")):
         return {"X-API-Key": people.hrss_key}
     if path.startswith("/api/v1/me"):
         return {"Authorization": f"Bearer {people.token('resident')}"}

@@ -17,6 +17,7 @@ from django.db import connection
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from xinjumin.portal.tests.personas import World, build_world
 
+
 @pytest.fixture(scope="module")
 def _restore_after_flush(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Module scope, so it is torn down after the function-scoped flush."""

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from xinjumin.api.errors import error_response, install_error_handlers
-from xinjumin.api.routers import auth, geo, me, residents, sources
+from xinjumin.api.routers import auth, feeds, geo, me, residents, sources
 
 DESCRIPTION = """新居民"一件事"平台接口 / API of the New Residents one-stop platform.
 
@@ -77,3 +77,4 @@ api.add_router("/me", me.router)
 api.add_router("/residents", residents.router)
 api.add_router("/geo", geo.router)
 api.add_router("/sources", sources.router)
+api.add_router("/feeds", feeds.router)

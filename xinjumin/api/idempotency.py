@@ -34,9 +34,10 @@ def _replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, Any]:
     return record.status, record.response
 
 
-def idempotent(*, user: Any, operation: str, key: str | None, body: dict[str, Any],
-               run: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Run `run()` once per (user, operation, key); replay its answer for the same body.
+def idempotent(*, user: Any = None, operation: str, key: str | None, body: dict[str, Any],
+               run: Callable[[], tuple[int, Any]], api_key: Any = None) -> tuple[int, Any]:
+    """Run `run()` once per (caller, operation, key); replay its answer for the same body.
+    The caller is `user`, or for department systems `api_key`.
 
     Without a key, `run()` simply runs. Only successful answers are kept, so a request
     refused for bad input can be corrected and resent with the same key.
@@ -47,19 +48,20 @@ def idempotent(*, user: Any, operation: str, key: str | None, body: dict[str, An
         raise DomainError("invalid_input", "Idempotency-Key 过长", "Idempotency-Key too long",
                           {"Idempotency-Key": f"最多 {KEY_MAX} 个字符 / at most {KEY_MAX}"})
     body_hash = _body_hash(body)
-    existing = IdempotencyRecord.objects.filter(user=user, operation=operation, key=key).first()
+    caller = {"api_key": api_key} if api_key is not None else {"user": user}
+    existing = IdempotencyRecord.objects.filter(**caller, operation=operation, key=key).first()
     if existing is not None:
         return _replay(existing, body_hash)
     try:
         with transaction.atomic():
             status, response = run()
-            IdempotencyRecord.objects.create(user=user, operation=operation, key=key,
+            IdempotencyRecord.objects.create(**caller, operation=operation, key=key,
                                              body_hash=body_hash, status=status,
                                              response=json.loads(json.dumps(response,
                                                                             default=str)))
     except IntegrityError:
         # A concurrent request with the same key won; our work was rolled back.
-        existing = IdempotencyRecord.objects.filter(user=user, operation=operation,
+        existing = IdempotencyRecord.objects.filter(**caller, operation=operation,
                                                     key=key).first()
         if existing is None:
             raise

@@ -74,12 +74,14 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first successful answer to a request sent with an Idempotency-Key header.
 
-    The same key (per user and operation) with the same body replays the answer; with a
-    different body it is refused (409).
+    The same key (per caller — a user, or a department system's API key — and operation)
+    with the same body replays the answer; with a different body it is refused (409).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="+")
+                             related_name="+", null=True, blank=True)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+",
+                                null=True, blank=True)
     operation = models.CharField(max_length=64)
     key = models.CharField(max_length=128)
     body_hash = models.CharField(max_length=64)
@@ -88,8 +90,16 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "operation", "key"],
-                                               name="idempotency_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "operation", "key"],
+                                    name="idempotency_unique_key"),
+            models.UniqueConstraint(fields=["api_key", "operation", "key"],
+                                    condition=models.Q(api_key__isnull=False),
+                                    name="idempotency_unique_key_per_api_key"),
+            models.CheckConstraint(condition=(models.Q(user__isnull=False)
+                                              | models.Q(api_key__isnull=False)),
+                                   name="idempotency_has_caller"),
+        ]
         verbose_name = _("幂等请求记录")
         verbose_name_plural = _("幂等请求记录")
 

@@ -36,3 +36,24 @@ def household_out(*, guardians: list[Any], children: list[Any],
             links.append({"relation": relation, "resident_id": other.pk,
                           "name": other.masked_name})
     return links
+
+
+def records_history_out(*, resident_id: int, history: dict[str, list[Any]]) -> dict[str, Any]:
+    """records.selectors.records_history_for → the /residents/{id}/records answer."""
+    from xinjumin.scoring.explain import department, record_type
+
+    departments = []
+    for source, views in history.items():
+        records = []
+        for v in views:
+            zh, en, _date_field = record_type(v.type)
+            records.append({
+                "ref": v.ref, "type": v.type, "type_name_zh": zh, "type_name_en": en,
+                "record_id": v.record_id, "version": v.version, "op": v.op, "role": v.role,
+                "fields": v.fields, "received_at": v.received_at,
+                "first_received_at": v.first_received_at,
+                "versions": [{"version": x.version, "op": x.op, "fields": x.fields,
+                              "batch_id": x.batch_id, "received_at": x.received_at}
+                             for x in v.versions]})
+        departments.append({"department": department(source), "records": records})
+    return {"resident_id": resident_id, "departments": departments}

@@ -59,6 +59,11 @@ def menu(user: Any) -> list[dict[str, str]]:
     if can_read_residents(user):
         items.append({"key": "residents", "url": reverse("backoffice:residents"),
                       "label": _("居民查询")})
+    if user.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):
+        items.append({"key": "feeds", "url": reverse("backoffice:feed_upload"),
+                      "label": _("数据导入")})
+        items.append({"key": "indicators", "url": reverse("backoffice:indicators"),
+                      "label": _("指标体系")})
     if can_read_audit(user):
         items.append({"key": "audit", "url": reverse("backoffice:audit"),
                       "label": _("审计日志")})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinjumin.portal import views
+from xinjumin.portal import score, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.send_code, name="send_code"),
     path("me/", views.me, name="me"),
+    path("me/score/", score.my_score, name="score"),
     path("logout/", views.logout_view, name="logout"),
     path("dev/sms-outbox/", views.sms_outbox, name="sms_outbox"),
 ]

@@ -15,7 +15,7 @@ from xinjumin.accounts.access import (
 )
 from xinjumin.api.auth import PERSON_AUTH, require_power
 from xinjumin.api.idempotency import idempotent
-from xinjumin.api.presenters import resident_out
+from xinjumin.api.presenters import records_history_out, resident_out
 from xinjumin.api.schemas import (
     NO_CONTROL,
     ErrorOut,
@@ -24,10 +24,13 @@ from xinjumin.api.schemas import (
     ResidentOut,
     ResidentPageOut,
 )
+from xinjumin.api.schemas_score import ResidentRecordsOut, ScoreOut, ScoreQuery
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError
 from xinjumin.people import selectors as people
 from xinjumin.people import services as people_services
+from xinjumin.records.selectors import records_history_for
+from xinjumin.scoring.selectors import resident_score_view
 
 router = Router(tags=["residents"], auth=PERSON_AUTH)
 
@@ -83,6 +86,31 @@ def resident_full_id(request: HttpRequest,
     resident = access_resident(user=request.user, resident_id=resident_id)
     return {"id": resident.pk,
             "id_number": access_resident_full_id(user=request.user, resident=resident)}
+
+
+@router.get("/{resident_id}/score", response={200: ScoreOut, **_READ_ERRORS, 409: ErrorOut},
+            summary="居民积分及说明 (审计) / A resident's score, explained (audited)")
+def resident_score(request: HttpRequest, query: Query[ScoreQuery],
+                   resident_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
+    """职责范围内一位居民的积分及每一项的说明 (与居民本人看到的相同); 查看记入审计, 范围外
+    404 / The explained score of a resident in scope (what the resident sees); the read is
+    audited, outside the scope the answer is 404."""
+    require_power(request.user, "resident_read")
+    return resident_score_view(user=request.user, resident=resident_id,
+                               district=query.district, as_of=query.as_of)
+
+
+@router.get("/{resident_id}/records", response={200: ResidentRecordsOut, **_READ_ERRORS},
+            summary="各部门报送的记录 (审计) / Department records of a resident (audited)")
+def resident_records(request: HttpRequest,
+                     resident_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
+    """各部门报送的关于此居民的记录 (本人、配偶、子女), 含历次版本与撤回; 关联人身份证号脱敏;
+    查看记入审计, 范围外 404 / What each department has sent about the resident (as the
+    subject, spouse or child), with every version and retraction; linked ID numbers
+    masked; audited; 404 outside the scope."""
+    require_power(request.user, "resident_read")
+    history = records_history_for(user=request.user, resident=resident_id)
+    return records_history_out(resident_id=resident_id, history=history)
 
 
 def _district(user: Any, payload: ResidentCreateIn) -> str:

@@ -1,0 +1,151 @@
+"""The per-row work of an import that needs no database, done ahead in a second thread.
+
+Reading and validating rows (points.feeds), the stored form of each record (JSON payload,
+keyed hashes, ciphertexts, content digest) depend on the row alone, so a producer thread
+prepares chunk N+1 while the main thread decides and writes chunk N (the database driver
+releases the GIL while the server works). The producer never touches the database; the
+decisions (which need the stored state) stay in the main thread, in chunk order.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+from points.feeds.parse import RowError
+from points.feeds.record import Record
+from xinjumin.records.codec import (
+    COMPLEX_TYPES,
+    HashCache,
+    digest_of,
+    digest_text,
+    dumps,
+    stored_fields,
+)
+from xinjumin.records.store import Sealer, id_hasher
+
+_new = object.__new__
+_SET = tuple(getattr(Record, n).__set__ for n in
+             ("source", "type", "record_id", "version", "op", "id_number", "fields"))
+
+
+class Prepared(NamedTuple):
+    """A valid row in its stored form (everything but the decision)."""
+
+    subject: str  # keyed hash of the subject's ID number ("" for complex_rent)
+    linked_hash: str  # keyed hash of child_id_number / spouse_id_number, or ""
+    fields_json: str  # canonical payload JSON without any ID number
+    complex_id: str
+    digest: str
+    sealed_id: str  # the subject's ID number, encrypted
+    sealed_linked: str  # the linked ID number, encrypted, or ""
+
+
+Item = tuple[int, Record | list[RowError], Prepared | None]
+
+
+def proxy(r: Record, subject: str, digest: str) -> Record:
+    """The record as `decide` sees it here: the subject by its keyed hash and the payload
+    by its digest (stored versions are compared the same way, never decrypted)."""
+    p = _new(Record)
+    s0, s1, s2, s3, s4, s5, s6 = _SET
+    s0(p, r.source), s1(p, r.type), s2(p, r.record_id), s3(p, r.version)
+    s4(p, r.op), s5(p, subject or None), s6(p, {"": digest})
+    return p
+
+
+class Preparer:
+    """Prepares rows with one set of caches (hashes, ciphertexts) for a whole import."""
+
+    def __init__(self) -> None:
+        self.hashes = HashCache(id_hasher())
+        self.seal = Sealer()
+
+    def __call__(self, chunk: list[tuple[int, Record | list[RowError]]]) -> list[Item]:
+        hashes, memo, seal = self.hashes, self.hashes.memo, self.seal
+        out: list[Item] = []
+        for row, r in chunk:
+            if not isinstance(r, Record):
+                out.append((row, r, None))
+                continue
+            idn = r.id_number
+            subject = memo.get(idn) if idn else ""
+            if subject is None:
+                subject = hashes(idn)
+            fields, linked = stored_fields(r)
+            linked_hash = hashes(linked) if linked else ""
+            fields_json = dumps(fields)
+            digest = digest_of(digest_text(r, fields_json, subject, linked_hash))
+            complex_id = fields.get("complex_id", "") if r.type in COMPLEX_TYPES else ""
+            out.append((row, r, Prepared(
+                subject, linked_hash, fields_json, complex_id, digest,
+                seal(idn) if idn else "", seal(linked) if linked else "")))
+        return out
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items; with large chunks the first one is smaller (1,000), so that
+    the database starts working while the rest of the second chunk is prepared."""
+    chunk: list[Any] = []
+    limit = 1000 if size >= 4000 else size
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= limit:
+            yield chunk
+            chunk, limit = [], size
+    if chunk:
+        yield chunk
+
+
+_DONE = object()
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
+                    size: int) -> Iterator[list[Item]]:
+    """Chunks of prepared rows, produced one chunk ahead by a background thread.
+
+    An error while reading or preparing is raised here, in the caller's thread. Closing
+    the iterator early stops the producer.
+    """
+    prepare = Preparer()
+    q: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in _chunks(items, size):
+                if not put(prepare(chunk)):
+                    return
+            put(_DONE)
+        except BaseException as e:  # handed to the consumer
+            put(_Failed(e))
+
+    worker = threading.Thread(target=produce, name="records-prepare", daemon=True)
+    worker.start()
+    try:
+        while True:
+            got = q.get()
+            if got is _DONE:
+                return
+            if isinstance(got, _Failed):
+                raise got.error
+            yield got
+    finally:
+        stop.set()
+        worker.join(timeout=5)

@@ -1,0 +1,241 @@
+"""The nightly re-score: every registered resident with the population evaluator, stored.
+
+    records_export_parquet → points.population (score_population) → rows built with Polars
+    expressions (compact JSON in hundredths) → one transaction: the previous current rows
+    stop being current, the new rows go in (COPY on PostgreSQL, executemany on SQLite).
+
+The population engine gives points per item but no record ids, so nightly rows have
+`explanation = NULL`; `services.stored_or_computed` explains a row on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from points.population import score_population
+from points.rules.model import DISTRICT_CODES, RuleSet
+from xinjumin.audit.services import audit_record
+from xinjumin.core.crypto import _hash_key
+from xinjumin.people.models import Resident
+from xinjumin.scoring import sources
+from xinjumin.scoring.models import ScoreRun, StoredScore
+from xinjumin.scoring.rulesets import rule_set_in_force
+
+CHUNK = 500_000
+SUBJECT_HASHES = Path("subjects") / "hashes.parquet"
+COLUMNS = ("subject_hash", "resident_id", "as_of", "rule_set", "rule_set_id", "is_minor",
+           "common", "home_district", "score", "scores", "items", "explanation", "frozen",
+           "frozen_until", "source", "computed_at", "is_current")
+
+
+def _subject_hashes(ids: pl.Series) -> pl.Series:
+    """Resident.id_hash of each ID number (= core.crypto.keyed_hash(v, purpose="id"))."""
+    base = hmac.new(_hash_key(settings.XJM_HASH_KEY), b"id\x00", digestmod=hashlib.sha256)
+    out = []
+    for value in ids.to_list():
+        mac = base.copy()
+        mac.update(value.encode())
+        out.append(mac.hexdigest())
+    return pl.Series("subject_hash", out, dtype=pl.String)
+
+
+def _with_hashes(df: pl.DataFrame, feeds_dir: Path | None) -> pl.DataFrame:
+    """Add subject_hash: from `subjects/hashes.parquet` (id_number, subject_hash) under the
+    export directory when the export wrote one (the records app holds every subject's
+    keyed hash already; a subfolder, so load_current does not take it for a feed), else
+    computed here."""
+    known = feeds_dir / SUBJECT_HASHES if feeds_dir else None
+    if known is None or not known.is_file():
+        return df.with_columns(subject_hash=_subject_hashes(df["id_number"]))
+    df = df.join(pl.read_parquet(known, columns=["id_number", "subject_hash"])
+                 .unique("id_number"), on="id_number", how="left")
+    missing = df.filter(pl.col("subject_hash").is_null())["id_number"]
+    if missing.len():
+        filled = pl.DataFrame({"id_number": missing, "_h": _subject_hashes(missing)})
+        df = df.join(filled, on="id_number", how="left").with_columns(
+            subject_hash=pl.coalesce("subject_hash", "_h")).drop("_h")
+    return df
+
+
+def _text(col: str) -> pl.Expr:
+    """Hundredths → "82.25" text (null stays null)."""
+    v = pl.col(col)
+    return pl.format("{}{}.{}", pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+                     v.abs() // 100, (v.abs() % 100).cast(pl.String).str.zfill(2))
+
+
+def _json_object(pairs: list[tuple[str, str]]) -> pl.Expr:
+    """{"key":hundredths,...} of the non-zero, non-null columns (key, column)."""
+    parts = [pl.when(pl.col(c).fill_null(0) != 0).then(
+        pl.format('"' + k + '":{}', pl.col(c))) for k, c in pairs]
+    body = pl.concat_str(parts, separator=",", ignore_nulls=True) if parts else pl.lit("")
+    return pl.concat_str([pl.lit("{"), body.fill_null(""), pl.lit("}")])
+
+
+def rows_frame(df: pl.DataFrame, rule_set: RuleSet, as_of: dt.date, computed_at: str
+               ) -> pl.DataFrame:
+    """A score_population result with subject_hash and resident_id → StoredScore columns
+    (text, in COLUMNS order)."""
+    names = set(df.columns)
+    city = [(i.key, i.key) for i in rule_set.items]
+    keys = {k for d in DISTRICT_CODES for k in (i.key for i in rule_set.layer(d).items)}
+    district = [(k, k if k in names and k not in {i.key for i in rule_set.items}
+                 and k not in {c.key for c in rule_set.categories} else f"district:{k}")
+                for k in sorted(keys)]
+    district = [(k, c) for k, c in district if c in names]
+    minor = pl.col("is_minor").fill_null(False)
+    scores = pl.concat_str([pl.lit("["), pl.concat_str(
+        [pl.col(f"score_{d}").cast(pl.String) for d in DISTRICT_CODES], separator=","),
+        pl.lit("]")])
+    home = _json_object(district)
+    items = pl.concat_str([pl.lit('{"c":'), _json_object(city), pl.lit(',"d":{'),
+                           pl.when(home == "{}").then(pl.lit("")).otherwise(pl.concat_str(
+                               [pl.lit('"'), pl.col("district").fill_null(""), pl.lit('":'),
+                                home])), pl.lit("}}")])
+    return df.select(
+        "subject_hash", pl.col("resident_id").cast(pl.Int64),
+        as_of=pl.lit(as_of.isoformat()), rule_set=pl.lit(rule_set.content_hash),
+        rule_set_id=pl.lit(rule_set.id[:64]), is_minor=minor,
+        common=_text("common"), home_district=pl.col("district").fill_null(""),
+        score=_text("score"),
+        scores=pl.when(minor).then(None).otherwise(scores),
+        items=pl.when(minor).then(None).otherwise(items),
+        explanation=pl.lit(None, pl.String), frozen=pl.col("frozen").fill_null(False),
+        frozen_until=pl.col("frozen_until").cast(pl.String),
+        source=pl.lit(StoredScore.Source.NIGHTLY), computed_at=pl.lit(computed_at),
+        is_current=pl.lit(True))
+
+
+def _residents_frame() -> pl.DataFrame:
+    rows = list(Resident.objects.values_list("id_hash", "id"))
+    return pl.DataFrame(rows, schema={"subject_hash": pl.String, "resident_id": pl.Int64},
+                        orient="row")
+
+
+def _encode(frame: pl.DataFrame, vendor: str) -> Any:
+    """Rows ready for the database: CSV bytes for COPY, or tuples for executemany."""
+    if vendor == "postgresql":
+        buf = io.BytesIO()
+        frame.write_csv(buf, include_header=False, null_value="")
+        return buf.getvalue()
+    return list(frame.iter_rows())
+
+
+def _write(table: str, rows: Any) -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
+            sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+            with raw.copy(sql) as copy:
+                copy.write(rows)
+        else:
+            sql = (f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed names
+                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+            cur.executemany(sql, rows)
+
+
+def _retire(table: str, cutoff: dt.date) -> None:
+    """Delete nightly rows as of before the cutoff (current or not: tonight replaces
+    them), then make the remaining current rows (event / on-demand rows, a same-day
+    re-run) non-current. Deleting is far cheaper than flagging five million rows."""
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("PRAGMA cache_size = -262144")
+        # NOT INDEXED (SQLite): a sequential scan beats walking an index in hash order
+        hint = " NOT INDEXED" if connection.vendor == "sqlite" else ""
+        cur.execute(f"DELETE FROM {table}{hint} "  # noqa: S608
+                    "WHERE source = %s AND as_of < %s",
+                    [StoredScore.Source.NIGHTLY, cutoff.isoformat()])
+    StoredScore.objects.filter(is_current=True).update(is_current=False)
+
+
+def _hash_frame(frames: dict, feeds_dir: Path) -> pl.DataFrame:
+    """(id_number, subject_hash) of every registration subject (a superset of the scored)."""
+    ids = (frames["residence_registration"].select("id_number").unique().collect()
+           ["id_number"])
+    return _with_hashes(pl.DataFrame({"id_number": ids}), feeds_dir)
+
+
+def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
+                       keep_days: int | None = None) -> ScoreRun:
+    """Nightly: score every registered resident as of D (default today) under the rule set
+    in force, and store the results as everyone's current score in one transaction.
+    Nightly rows as of more than `keep_days` before D (setting XJM_SCORING_KEEP_DAYS,
+    default 0: only tonight's nightly rows are kept) are deleted first. Returns the
+    ScoreRun with its count and timings (detail: seconds per phase)."""
+    as_of = as_of or timezone.localdate()
+    if keep_days is None:
+        keep_days = int(getattr(settings, "XJM_SCORING_KEEP_DAYS", 0))
+    rule_set = rule_set_in_force(as_of=as_of)
+    started, t0 = timezone.now(), time.perf_counter()
+    timings: dict[str, float] = {}
+    vendor = connection.vendor
+    # Python work (keyed hashes, row encoding) runs in a helper thread while Polars and
+    # the database work: scoring overlaps hashing, encoding chunk i+1 overlaps writing i.
+    with tempfile.TemporaryDirectory(prefix="xjm-nightly-") as tmp, \
+            ThreadPoolExecutor(max_workers=1) as helper:
+        frames = sources.current_frames(Path(tmp))
+        timings["load"] = time.perf_counter() - t0
+        hashes = helper.submit(_hash_frame, frames, sources.feeds_dir(Path(tmp)))
+        df = score_population(frames, as_of, rule_set)
+        assert isinstance(df, pl.DataFrame)
+        timings["score"] = time.perf_counter() - t0 - sum(timings.values())
+        t = time.perf_counter()
+        # sorted by subject hash: the (partial, unique) index is appended to, not scattered
+        df = (df.join(hashes.result(), on="id_number", how="left")
+              .join(_residents_frame(), on="subject_hash", how="left").sort("subject_hash"))
+        timings["hash"] = time.perf_counter() - t
+        computed_at = timezone.now().isoformat()
+        table = StoredScore._meta.db_table
+
+        def encoded(offset: int) -> Any:
+            frame = rows_frame(df.slice(offset, chunk), rule_set, as_of, computed_at)
+            return _encode(frame, vendor)
+
+        build = store = 0.0
+        with transaction.atomic():
+            t = time.perf_counter()
+            _retire(table, as_of - dt.timedelta(days=keep_days))
+            timings["retire"] = time.perf_counter() - t
+            pending = helper.submit(encoded, 0)
+            for offset in range(0, df.height, chunk):
+                t = time.perf_counter()
+                rows = pending.result()
+                if offset + chunk < df.height:
+                    pending = helper.submit(encoded, offset + chunk)
+                build += time.perf_counter() - t
+                t = time.perf_counter()
+                _write(table, rows)
+                store += time.perf_counter() - t
+            timings.update(build_wait=build, store=store)
+            seconds = time.perf_counter() - t0
+            run = ScoreRun.objects.create(
+                kind=ScoreRun.Kind.NIGHTLY, as_of=as_of, rule_set=rule_set.content_hash,
+                started_at=started, finished_at=timezone.now(), count=df.height,
+                seconds=Decimal(f"{seconds:.2f}"),
+                detail={"seconds": {k: round(v, 2) for k, v in timings.items()},
+                        "database": vendor})
+            audit_record(action="scores.rescore_all", object_type="score_run",
+                         object_id=run.pk, actor="system",
+                         detail={"as_of": as_of.isoformat(),
+                                 "rule_set": rule_set.content_hash, "count": df.height})
+    return run
+
+
+def describe(run: ScoreRun) -> dict[str, Any]:
+    return {"run": run.pk, "as_of": run.as_of.isoformat(), "count": run.count,
+            "seconds": str(run.seconds), "detail": run.detail}

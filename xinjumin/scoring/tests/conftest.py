@@ -1,0 +1,65 @@
+"""Fixtures: the sample feeds imported once per module through the records service.
+
+The import runs inside one transaction that is rolled back when the module ends (tests run
+in savepoints inside it), so every test sees the same 885 records and no other module
+sees them. Residents and staff are fixed personas made with the identity services.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+SAMPLES = Path("/work/shared/samples/feeds")
+JSONL = SAMPLES / "jsonl"
+AS_OF = dt.date(2026, 12, 1)
+PASSWORD = "Correct-Horse-42!"
+
+
+def expected_rows() -> list[dict[str, str]]:
+    with (SAMPLES / "expected_scores.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def import_samples() -> None:
+    from points.feeds.readers import feed_files
+    from xinjumin.records.services import records_import_file
+
+    for path in feed_files([JSONL]):
+        batch = records_import_file(path=path)
+        assert batch.rejected == 0, (path, batch.counts())
+
+
+@pytest.fixture(scope="module")
+def samples(django_db_setup, django_db_blocker):
+    """The sample feeds, imported (rolled back at the end of the module)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        import_samples()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def make_staff(db):
+    from xinjumin.accounts.services import staff_create
+
+    def make(role: str, district: str | None = None, name: str = "") -> object:
+        return staff_create(username=name or f"{role}-{district or 'city'}",
+                            password=PASSWORD, role=role, district=district)
+    return make
+
+
+@pytest.fixture
+def make_resident(db):
+    """A registered Resident (and their account) for a sample ID number."""
+    from xinjumin.accounts.services import resident_account_for
+    from xinjumin.people.services import resident_create
+
+    def make(id_number: str, district: str = "330212", name: str = "张三") -> tuple:
+        resident = resident_create(id_number=id_number, name=name, district=district)
+        return resident, resident_account_for(resident)
+    return make

@@ -1,0 +1,111 @@
+"""The resident's view of their score: items, rules in words, records, hints, masking,
+freezes — for real sample residents — through the one door (accounts.access)."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+
+from xinjumin.audit.models import AuditEvent
+from xinjumin.core.errors import NotFound
+from xinjumin.scoring.selectors import resident_score_view
+from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
+
+ROWS = {r["id_number"]: r for r in expected_rows()}
+NO_DIPLOMA = next(i for i, r in ROWS.items() if r["is_minor"] == "false"
+                  and r["education"] == "0.00")
+SPOUSE_HOME = "500236199712304659"  # housing 10 from the spouse's home
+FROZEN = next(i for i, r in ROWS.items() if r["frozen"] == "true")
+SHORT_INSURANCE = next(i for i, r in ROWS.items() if r["is_minor"] == "false"
+                       and Decimal("0") < Decimal(r["social_insurance"]) < Decimal("25"))
+pytestmark = [pytest.mark.usefixtures("samples"), pytest.mark.django_db]
+
+
+def _items(view: dict) -> dict[str, dict]:
+    items = {i["key"]: i for c in view["categories"] for i in c["items"]}
+    items.update({i["key"]: i for i in view["district_layer"]["items"]})
+    return items
+
+
+def test_resident_sees_score_items_and_what_would_raise_them(make_resident) -> None:
+    resident, user = make_resident(NO_DIPLOMA)
+    row = ROWS[NO_DIPLOMA]
+    view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
+    assert view["common"] == row["common"]
+    assert view["score"] == row[f"score_{view['district']}"]
+    assert view["rule_set_id"] == "ningbo-2021" and len(view["rule_set"]) == 64
+    items = _items(view)
+    education = items["education"]
+    assert (education["points"], education["max"], education["below_max"]) == (
+        "0.00", "10.00", True)
+    assert education["rule_zh"].startswith("取最高学历")
+    assert {"zh": "未查询到学历记录: 可提交学历证明材料",
+            "en": "no diploma on record: submit evidence"} in education["hints"]
+    age = items["age"]
+    assert age["points"] == row["age"] and age["records"] == []
+    permit = items["permit"]
+    assert permit["points"] == row["permit"]
+    record = permit["records"][0]
+    assert record["department"]["name_zh"] == "公安局"
+    assert record["type_name_zh"] == "居住证" and record["concerns"] == "self"
+    assert len(record["date"]) == 10
+
+
+def test_social_insurance_hint_counts_the_missing_months(make_resident) -> None:
+    resident, user = make_resident(SHORT_INSURANCE)
+    view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
+    item = _items(view)["social_insurance"]
+    months = math.ceil((Decimal(25) - Decimal(item["points"])) / Decimal("0.5"))
+    assert item["points"] == ROWS[SHORT_INSURANCE]["social_insurance"]
+    assert {"zh": f"再缴纳 {months} 个月社保可得满分",
+            "en": f"{months} more months of contributions give full points"} in item["hints"]
+    assert all(r["department"]["name_zh"] == "人力资源和社会保障局" for r in item["records"])
+
+
+def test_a_spouses_home_is_shown_masked(make_resident) -> None:
+    resident, user = make_resident(SPOUSE_HOME)
+    housing = _items(resident_score_view(user=user, resident=resident, as_of=AS_OF))["housing"]
+    assert housing["points"] == ROWS[SPOUSE_HOME]["housing"] == "10.00"
+    home = next(r for r in housing["records"] if r["type"] == "home_ownership")
+    assert home["concerns"] == "spouse"
+    assert home["person"] == "3413**********2762"
+    assert "complex_id" not in home["fields"] and "unit" not in home["fields"]
+    assert home["department"]["name_zh"] == "住房和城乡建设局"
+    assert housing["hints"] == []  # at its maximum
+
+
+def test_frozen_score_says_why_and_until_when(make_resident) -> None:
+    resident, user = make_resident(FROZEN)
+    view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
+    assert view["frozen"] is True
+    assert view["frozen_until"] == ROWS[FROZEN]["frozen_until"]
+    reason = view["freezes"][0]
+    assert reason["until"] == ROWS[FROZEN]["frozen_until"]
+    assert f"冻结至 {ROWS[FROZEN]['frozen_until']}" in reason["reason_zh"]
+    assert reason["record_id"] in reason["reason_zh"]
+
+
+def test_view_for_another_district_shows_that_layer(make_resident) -> None:
+    resident, user = make_resident(NO_DIPLOMA)
+    view = resident_score_view(user=user, resident=resident, district="330226",
+                               as_of=AS_OF)
+    assert view["district"] == "330226" and view["district_name"]
+    assert view["score"] == ROWS[NO_DIPLOMA]["score_330226"]
+    assert "patrol" in {i["key"] for i in view["district_layer"]["items"]}
+
+
+def test_other_people_cannot_see_the_score(make_resident, make_staff) -> None:
+    resident, _ = make_resident(NO_DIPLOMA, district="330212")
+    _, other = make_resident(SPOUSE_HOME, district="330212", name="李四")
+    with pytest.raises(NotFound):
+        resident_score_view(user=other, resident=resident, as_of=AS_OF)
+    outsider = make_staff("window_staff", "330226")
+    with pytest.raises(NotFound):
+        resident_score_view(user=outsider, resident=resident, as_of=AS_OF)
+    staff = make_staff("window_staff", "330212")
+    view = resident_score_view(user=staff, resident=resident, as_of=AS_OF)
+    assert view["common"] == ROWS[NO_DIPLOMA]["common"]
+    assert AuditEvent.objects.filter(action="resident.read", actor=staff.username,
+                                     object_id=str(resident.pk)).exists()
