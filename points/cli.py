@@ -97,16 +97,21 @@ def csv_row(score: PersonScore, rules: RuleSet) -> dict[str, str]:
 
 def score_rows(records: list[Record], as_of: dt.date, rules: RuleSet,
                district: str | None) -> Iterable[dict[str, str]]:
-    """CSV rows for everyone scored at D — the one place that picks the backend: the
-    Polars ``points.population.score_population`` when it exists, else this evaluator."""
-    try:
-        from points.population import score_population  # type: ignore[attr-defined]
-    except ImportError:
-        score_population = None
-    if score_population is not None:
-        table = score_population(records, as_of=as_of, rule_set=rules, district=district)
-        yield from (dict(r) for r in getattr(table, "iter_rows", lambda **_: table)(named=True))
-        return
+    """CSV rows for every adult scored at D, from the Polars population evaluator (the
+    same numbers as ``evaluate_person``: the two are tested equal), sorted by ID number."""
+    from points.population import frames_from_records, render, score_population
+
+    table = render(score_population(frames_from_records(records), as_of, rules, district))
+    columns = csv_columns(rules)
+    for row in table.filter(~table["is_minor"]).sort("id_number").iter_rows(named=True):
+        row["frozen"] = "true" if row["frozen"] else "false"
+        row["frozen_until"] = row["frozen_until"].isoformat() if row["frozen_until"] else ""
+        yield {c: "" if row.get(c) is None else str(row[c]) for c in columns}
+
+
+def score_rows_one_by_one(records: list[Record], as_of: dt.date, rules: RuleSet,
+                          district: str | None) -> Iterable[dict[str, str]]:
+    """The same rows through the one-person evaluator (kept for comparison in tests)."""
     index = RecordIndex(records)
     for pid in scored_people(index, as_of):
         d = district or home_district(index, pid, as_of) or ""

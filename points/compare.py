@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from points.population.prepare import prepare_inputs
-from points.population.score import score_population
+from points.population.prepare import ENGINE, prepare_inputs
+from points.population.score import score_plan
 from points.rules.model import RuleSet
 
 #: Bands of |B − A| in points: (label, lower bound inclusive, upper bound exclusive).
@@ -108,16 +108,15 @@ def compare_rule_sets(frames_or_inputs: dict | pl.DataFrame, as_of: dt.date,
     """Score everyone under A and under B (in their district, or ``district``) and sum up
     the differences. Pass the record frames (inputs are prepared once for both rule sets)
     or inputs from ``prepare_inputs(frames, as_of, [rule_a, rule_b])``."""
-    inputs = frames_or_inputs
-    if isinstance(inputs, dict):
-        inputs = prepare_inputs(inputs, as_of, [rule_a, rule_b])
-    cols = ["id_number", "district", "score"]
-    a = score_population(inputs, as_of, rule_a, district, lazy=True).select(cols)
-    b = score_population(inputs, as_of, rule_b, district, lazy=True).select(
-        "id_number", pl.col("score").alias("score_b"))
-    per = (a.rename({"score": "score_a"}).join(b, on="id_number")
+    inputs = (prepare_inputs(frames_or_inputs, as_of, [rule_a, rule_b])
+              if isinstance(frames_or_inputs, dict) else frames_or_inputs)
+    # both plans are row-wise over the same inputs: same rows, same order, no join needed
+    a, b = pl.collect_all([
+        score_plan(inputs, as_of, rule_a, district).select("id_number", "district", "score"),
+        score_plan(inputs, as_of, rule_b, district).select("score")], engine=ENGINE)
+    per = (a.rename({"score": "score_a"}).with_columns(score_b=b["score"])
            .filter(pl.col("score_a").is_not_null())
-           .with_columns(diff=pl.col("score_b") - pl.col("score_a")).collect())
+           .with_columns(diff=pl.col("score_b") - pl.col("score_a")))
     diff = pl.col("diff")
     s = per.select(n=pl.len(), changed=(diff != 0).sum(), up=(diff > 0).sum(),
                    down=(diff < 0).sum(), total=diff.sum(),

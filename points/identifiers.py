@@ -8,6 +8,7 @@ they are shown to people.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -148,9 +149,12 @@ def parse_uscc(raw: str) -> str:
 
 
 def age_in_full_years(birth: dt.date, on: dt.date) -> int:
-    """Completed years of age on `on` (a 29 February birthday counts from 1 March)."""
+    """Completed years of age on `on`, read as domain.md §7.8 reads full years (full
+    months // 12, months added with the day clamped to the month's end): someone born on
+    29 February turns a year older on 28 February in a common year."""
     years = on.year - birth.year
-    if (on.month, on.day) < (birth.month, birth.day):
+    last_day = calendar.monthrange(on.year, birth.month)[1]
+    if on < dt.date(on.year, birth.month, min(birth.day, last_day)):
         years -= 1
     return years
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from pathlib import Path
+from typing import Any
 
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from points.feeds.schema import TYPES, Kind
@@ -101,7 +101,8 @@ class _Rng:
         """Weighted choice among ``values`` (a tuple: equal weights)."""
         weights = values if isinstance(values, dict) else dict.fromkeys(values, 1)
         x = self.h(stream, key) % sum(weights.values())
-        expr, acc = None, 0
+        expr: Any = None
+        acc = 0
         for v, w in weights.items():
             acc += w
             expr = (pl.when(x < acc).then(pl.lit(v)) if expr is None
@@ -120,7 +121,8 @@ def _with_id(df: pl.DataFrame, name: str, addr: pl.Expr, birth: pl.Expr, seq: pl
     df = df.with_columns(_f17=first17)
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     f17 = pl.col("_f17")
-    total = sum(f17.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(weights))
+    total = pl.sum_horizontal([f17.str.slice(i, 1).cast(pl.Int64) * w
+                               for i, w in enumerate(weights)])
     check = (total % 11).replace_strict(dict(enumerate("10X98765432")), return_dtype=pl.String)
     return df.with_columns(pl.concat_str(f17, check).alias(name)).drop("_f17")
 
@@ -261,7 +263,8 @@ def _household(P: pl.DataFrame, slot: int, name: str) -> pl.DataFrame:
 
 def _guardianships(P: pl.DataFrame, rng: _Rng, d: int, pool: pl.Series) -> pl.DataFrame:
     kids = (P.filter("kid").with_columns(hh=pl.col("idx") // 4)
-            .join(_household(P, 0, "g0"), on="hh").join(_household(P, 1, "g1"), on="hh", how="left"))
+            .join(_household(P, 0, "g0"), on="hh")
+            .join(_household(P, 1, "g1"), on="hh", how="left"))
     rows = [kids.select("_key", id_number="g0", child_id_number="id_number", since="birth"),
             kids.filter(pl.col("couple") & pl.col("g1").is_not_null()).select(
                 _key=pl.col("_key") + 1, id_number="g1", child_id_number="id_number",
@@ -295,7 +298,8 @@ def _insurance(P: pl.DataFrame, rng: _Rng, d: int, pool: pl.Series) -> pl.DataFr
     df = _explode(P.filter("worker"), rng.int("si-n", 1, 4, "idx")).sort("_key")
     step = rng.int("si-len", 3, 40) + pl.when(rng.u("si-g") < 0.6).then(0).otherwise(
         rng.int("si-gap", 1, 8))
-    end0 = cur - pl.when(rng.u("si-cur", "idx") < 0.8).then(0).otherwise(rng.int("si-e", 1, 24, "idx"))
+    end0 = cur - pl.when(rng.u("si-cur", "idx") < 0.8).then(0).otherwise(
+        rng.int("si-e", 1, 24, "idx"))
     df = df.with_columns(step=step, length=rng.int("si-len", 3, 40)).with_columns(
         last_month=end0 - (pl.col("step").cum_sum() - pl.col("step")).over("idx"),
         floor=pl.max_horizontal(_month(pl.col("birth")) + 16 * 12, _month(pl.col("reg")) - 36))
@@ -325,7 +329,8 @@ def _employment(P: pl.DataFrame, rng: _Rng, d: int, pool: pl.Series) -> pl.DataF
         + pl.col("length") + pl.col("gap"))
     r = rng.u("em-end", "idx")
     last_end = (pl.when(r < 0.4).then(None).when(r < 0.75).then(d + rng.int("em-f", 1, 900))
-                .otherwise(pl.col("start") + ((d - pl.col("start")) * rng.u("em-p")).cast(pl.Int64)))
+                .otherwise(pl.col("start")
+                           + ((d - pl.col("start")) * rng.u("em-p")).cast(pl.Int64)))
     df = df.with_columns(end=pl.when(pl.col("k") == 0).then(last_end)
                          .otherwise(pl.col("start") + pl.col("length")),
                          kind=rng.choice("em-kind", {"contract": 80, "registration": 12,
@@ -433,7 +438,7 @@ def _insured(P: pl.DataFrame, rng: _Rng, d: int, pool: pl.Series) -> pl.DataFram
                            insured_count=rng.int("bz-c", 0, 30))
 
 
-EVENTS = {  # type: (share of adults, max records each, date field, max days ago, codes)
+EVENTS = {  # record type → (share of adults, max records each, date field, max days ago, codes)
     "patent": (0.004, 3, "granted_on", 3650, {"kind": {"invention": 2, "utility": 5,
                                                         "design": 3}}),
     "award": (0.006, 2, "awarded_on", 3000, {"level": {"national": 1, "provincial": 3,
@@ -593,7 +598,9 @@ class _Writer:
         for name, n in self.counts.items():  # every type has a file, even when empty
             path = self.out_dir / f"{name}.{self.fmt}"
             if n == 0 and not path.exists():
-                self.write(name, pl.from_arrow(arrow_schema(name).empty_table()))
+                empty = pl.from_arrow(arrow_schema(name).empty_table())
+                assert isinstance(empty, pl.DataFrame)
+                self.write(name, empty)
                 if name in self.parquet:
                     self.parquet.pop(name).close()
 

@@ -12,18 +12,33 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import time
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
 from points.population import measures as m
 from points.population.load import Frames, empty_frame, pid
-from points.rules.model import DISTRICT_CODES, Item, RuleSet
+from points.rules.model import DISTRICT_CODES, MEASURE_KINDS, Item, RuleSet
 
 ID = m.ID
+log = logging.getLogger("points.population")
+# windows, sorts and cumulative scans run faster in memory than streaming here
+ENGINE: Literal["in-memory"] = "in-memory"
 DISTRICT_KINDS = frozenset({"event_within", "state_in_force", "full_years_service",
                             "festival_stay", "own_home_in_district"})
+
+
+@contextmanager
+def timed(what: str):  # type: ignore[no-untyped-def]
+    """Log how long a stage took (logger points.population, level DEBUG)."""
+    t0 = time.perf_counter()
+    yield
+    log.debug("%-40s %8.3f s", what, time.perf_counter() - t0)
 
 
 @dataclass(frozen=True)
@@ -40,8 +55,9 @@ def need_for(item: Item, as_of: dt.date, district: str | None = None) -> Need:
     """The quantity an item needs at D (``district``: the layer's district)."""
     kind = item.measure.kind
     params = {name: item.measure.value(name, as_of) for name in item.measure.params}
-    per_district = district is not None and (
-        kind in DISTRICT_KINDS or (params.get("record_type") or "district_item") == "district_item")
+    reads_items = ("record_type" in MEASURE_KINDS[kind].params
+                   and (params.get("record_type") or "district_item") == "district_item")
+    per_district = district is not None and (kind in DISTRICT_KINDS or reads_items)
     freeze = item.freeze if kind in ("count", "listing", "conviction") else None
     spec = m.Spec(kind, params, item.key, per_district, freeze, as_of)
     chosen = {k: params.get(k) for k in m.SELECTION[kind]}
@@ -87,7 +103,7 @@ def persons(frames: Frames, as_of: dt.date, people: Iterable[str] | None = None
         ID, "id_number", district=pl.coalesce("tie", "district"))
     if people is not None:
         wanted = pl.LazyFrame({"id_number": sorted(set(people))}, schema={
-            "id_number": pl.String}).with_columns(pid())
+            "id_number": pl.String}).with_columns(pid=pid())
         who = wanted.join(who.drop("id_number"), on=ID, how="left")
     ymd = pl.col(ID) // 1000 % 100_000_000
     birth = pl.date(ymd // 10_000, ymd // 100 % 100, ymd % 100)
@@ -96,37 +112,109 @@ def persons(frames: Frames, as_of: dt.date, people: Iterable[str] | None = None
         age_years=age, is_minor=age < 18)
 
 
-def _widen(q: pl.LazyFrame, need: Need) -> pl.LazyFrame:
-    """Rename v/until to the need's columns (per-district frames: one district's rows)."""
-    if need.district is not None:
-        q = q.filter(pl.col("district") == need.district).drop("district")
-    cols = {"v": need.column}
-    names = q.collect_schema().names()
-    if need.freeze_column and "until" in names:
-        cols["until"] = need.freeze_column
-    return q.select(ID, *[pl.col(a).alias(b) for a, b in cols.items()])
+def _columns(q: pl.LazyFrame, needs: list[Need]) -> pl.LazyFrame:
+    """One quantity frame → its input columns keyed by pid: v/until renamed; a
+    per-district frame is spread to one column per district (one join, not ten)."""
+    has_until = "until" in q.collect_schema().names()
+    q = q.with_columns(pl.col("v").cast(pl.Int32))  # counts, months, hundredths: ≪ 2**31
+    if needs[0].district is None:
+        n = needs[0]
+        return q.select(ID, pl.col("v").alias(n.column),
+                        *([pl.col("until").alias(n.freeze_column)]
+                          if n.freeze_column and has_until else []))
+    aggs = []
+    for n in needs:
+        here = pl.col("district") == n.district
+        aggs.append(pl.col("v").filter(here).first().alias(n.column))
+        if n.freeze_column and has_until:
+            aggs.append(pl.col("until").filter(here).first().alias(n.freeze_column))
+    return q.group_by(ID).agg(aggs)
 
 
 def prepare_inputs(frames: Frames, as_of: dt.date, rule_set: RuleSet | Sequence[RuleSet],
-                   *, people: Iterable[str] | None = None, lazy: bool = False
-                   ) -> pl.DataFrame | pl.LazyFrame:
-    """One row per scored person (see ``persons``) with ``district``, ``birth_date``,
-    ``age_years``, ``is_minor`` and every quantity the rule set(s) need at D, plus the
-    rent-subsidy facts of ``points.population.rent``. ``lazy=True`` returns the plan."""
+                   *, people: Iterable[str] | None = None) -> pl.DataFrame:
+    """One row per scored person (see ``persons``) with ``id_number``, ``pid``,
+    ``district``, ``birth_date``, ``age_years``, ``is_minor`` and every quantity the rule
+    set(s) need at D, plus the rent-subsidy facts of ``points.population.rent``.
+
+    Every type's current records are computed once (``materialize``), every quantity once
+    (in parallel), then aligned to the persons by pid and stacked side by side."""
     from points.population.rent import rent_facts
 
     rule_sets = [rule_set] if isinstance(rule_set, RuleSet) else list(rule_set)
-    out = persons(frames, as_of, people)
-    built: dict[tuple, pl.LazyFrame] = {}
-    seen: set[str] = set()
+    frames = materialize(frames, rule_sets, as_of)
+    groups: dict[str, list[Need]] = {}
+    specs: dict[str, m.Spec] = {}
     for rs in rule_sets:
         for _, item, need in needs_of(rs, as_of):
-            if item.measure.kind == "age_band" or need.column in seen:
-                continue
-            seen.add(need.column)
             key = need.column.split("@")[0]
-            if key not in built:
-                built[key] = m.BUILDERS[need.spec.kind](frames, need.spec)
-            out = out.join(_widen(built[key], need), on=ID, how="left")
-    out = out.join(rent_facts(frames, as_of), on=ID, how="left")
-    return out if lazy else out.collect()
+            if item.measure.kind == "age_band" or any(
+                    n.column == need.column for n in groups.get(key, ())):
+                continue
+            groups.setdefault(key, []).append(need)
+            specs[key] = need.spec
+    with timed("persons"):
+        base = persons(frames, as_of, people).sort(ID).collect(engine=ENGINE)
+    with timed("rent facts"):
+        parts = [rent_facts(frames, as_of).collect(engine=ENGINE)]
+    for k in groups:
+        with timed(f"quantity {k}"):
+            parts.append(_columns(m.BUILDERS[specs[k].kind](frames, specs[k]), groups[k])
+                         .collect(engine=ENGINE))
+    del frames  # the records are not needed any more: free them before aligning
+    with timed("align"):
+        out = base.with_columns(_align(base, parts))
+    return out
+
+
+def _align(base: pl.DataFrame, parts: list[pl.DataFrame]) -> list[pl.Series]:
+    """Each part's columns aligned to ``base`` rows (``base`` sorted by pid): with both
+    sides sorted, Polars joins by merging, ~10× faster than hashing 5 M keys."""
+    keys = base.select(ID)
+    out: list[pl.Series] = []
+    for part in parts:
+        joined = keys.join(part.sort(ID), on=ID, how="left", maintain_order="left")
+        out.extend(joined.drop(ID).get_columns())
+    return out
+
+
+#: Columns no measure reads once versions are applied (dropped before materialising).
+UNUSED = ("source", "type", "version", "op", "employer_uscc", "permit_no", "unit", "street",
+          "occupation_code")
+KEEP_IDS = {"residence_registration": ("id_number", "record_id"), "lease": ("record_id",)}
+
+
+def _referenced(rule_sets: Sequence[RuleSet], as_of: dt.date) -> set[str]:
+    """Field names the rule sets' parameters mention (they must not be dropped)."""
+    names: set[str] = set()
+    for rs in rule_sets:
+        for _, item, _need in needs_of(rs, as_of):
+            for name in item.measure.params:
+                value = item.measure.value(name, as_of)
+                if isinstance(value, str):
+                    names.add(value)
+                elif isinstance(value, tuple):
+                    names.update(v for v in value if isinstance(v, str))
+                elif isinstance(value, dict) and name == "filter":
+                    names.update(value)
+    return names
+
+
+def materialize(frames: Frames, rule_sets: Sequence[RuleSet], as_of: dt.date) -> Frames:
+    """Compute every type's current records once (in parallel), keeping only the columns
+    measures read: each type feeds several measures and each quantity several districts."""
+    keep = _referenced(rule_sets, as_of)
+    names = list(frames)
+    plans = []
+    for name in names:
+        cols = frames[name].collect_schema().names()
+        drop = [c for c in cols if c not in keep and (
+            c in UNUSED or (c in ("id_number", "record_id") and c not in KEEP_IDS.get(name, ())))]
+        plans.append(frames[name].drop(drop))
+    # one type at a time: the raw strings (record ids, ID numbers) of ~40 M rows decoded
+    # at once would double the peak memory; each query is parallel inside anyway
+    done = {}
+    for name, plan in zip(names, plans, strict=True):
+        with timed(f"materialize {name}"):
+            done[name] = plan.collect(engine=ENGINE).lazy()
+    return done

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import polars as pl
 
 from points.population.measures import hundredths
-from points.population.prepare import needs_of, prepare_inputs
+from points.population.prepare import ENGINE, needs_of, prepare_inputs
 from points.population.rent import rent_columns
 from points.rules.model import DISTRICT_CODES, Item, RuleSet
 
@@ -31,9 +32,15 @@ def _h(item: Item, name: str, as_of: dt.date) -> int:
 
 def item_points(item: Item, column: str | None, as_of: dt.date) -> pl.Expr:
     """The item's raw points in hundredths from its quantity column (kind by kind)."""
-    kind, h = item.measure.kind, (lambda n: _h(item, n, as_of))
-    p = (lambda n: item.measure.value(n, as_of))
-    v = pl.col(column) if column else pl.lit(None, pl.Int64)
+    kind = item.measure.kind
+
+    def h(name: str) -> int:
+        return _h(item, name, as_of)
+
+    def p(name: str) -> Any:
+        return item.measure.value(name, as_of)
+
+    v = pl.col(column).cast(pl.Int64) if column else pl.lit(None, pl.Int64)
     z = v.fill_null(0)
     if kind == "age_band":
         age = pl.col("age_years")
@@ -81,16 +88,26 @@ def _total(parts: list[pl.Expr]) -> pl.Expr:
 
 def score_population(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.date,
                      rule_set: RuleSet, district: str | None = None, *,
-                     people: Iterable[str] | None = None, lazy: bool = False
-                     ) -> pl.DataFrame | pl.LazyFrame:
+                     people: Iterable[str] | None = None) -> pl.DataFrame:
     """Score everyone in the inputs (or prepare them from ``{type: LazyFrame}`` frames).
 
     Columns: id_number, district, is_minor, age_years, one per city item, per category
     (capped), common, one per district item of the row's district, district_items (capped),
     score, score_<d> × 10, frozen, frozen_until, rent_subsidy_330212 (fen),
-    rent_subsidy_eligible. Points are Int64 hundredths (``render`` for text/decimals)."""
+    rent_subsidy_eligible. Points are Int64 hundredths (``render`` for text/decimals);
+    minors have null points. ``district``: score everyone in that district instead of the
+    district of their latest registration; ``people``: score these ID numbers (frames
+    only), registered or not."""
+    return score_plan(inputs_or_frames, as_of, rule_set, district,
+                      people=people).collect(engine=ENGINE)
+
+
+def score_plan(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.date,
+               rule_set: RuleSet, district: str | None = None, *,
+               people: Iterable[str] | None = None) -> pl.LazyFrame:
+    """The lazy plan of ``score_population`` (to combine with other queries)."""
     if isinstance(inputs_or_frames, dict):
-        lf = prepare_inputs(inputs_or_frames, as_of, rule_set, people=people, lazy=True)
+        lf = prepare_inputs(inputs_or_frames, as_of, rule_set, people=people).lazy()
     else:
         lf = inputs_or_frames.lazy()
     names = set(lf.collect_schema().names())
@@ -103,54 +120,73 @@ def score_population(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of
                          "with this rule set")
     if district is not None:
         lf = lf.with_columns(district=pl.lit(district))
+    codes = {d: i for i, d in enumerate(DISTRICT_CODES)}
+    lf = lf.with_columns(_d=pl.col("district").replace_strict(codes, default=-1,
+                                                              return_dtype=pl.Int8))
     cols: dict[str, pl.Expr] = {}
     freezes: dict[str | None, list[pl.Expr]] = {}
-    layer_items: dict[str, dict[str, pl.Expr]] = {d: {} for d in DISTRICT_CODES}
+    layer_items: dict[str, list[str]] = {d: [] for d in DISTRICT_CODES}
     for layer, item, need in needs:
         column = need.column if need.column in names else None
-        pts = _capped(item, item_points(item, column, as_of))
+        pts = _capped(item, item_points(item, column, as_of)).cast(pl.Int64)
         if layer is None:
             cols[item.key] = pts
         else:
-            layer_items[layer][item.key] = pts
+            cols[f"{layer}:{item.key}"] = pts
+            layer_items[layer].append(item.key)
         if need.freeze_column and need.freeze_column in names:
             freezes.setdefault(layer, []).append(pl.col(need.freeze_column))
+    # stage by stage, each stage referring to the columns of the previous one
+    lf = lf.with_columns(**cols)
     cats = {}
     for cat in rule_set.categories:
-        total = _total([cols[i.key] for i in rule_set.items_of(cat.key)])
-        cats[cat.key] = total if cat.cap is None else pl.min_horizontal(total,
-                                                                        hundredths(cat.cap))
-    lf = lf.with_columns(**cols).with_columns(**cats)
-    lf = lf.with_columns(common=_total([pl.col(c) for c in cats]))
-    dist_cols, row_district = {}, pl.col("district")
+        total = _total([pl.col(i.key) for i in rule_set.items_of(cat.key)])
+        cats[cat.key] = total if cat.cap is None else pl.min_horizontal(
+            total, hundredths(cat.cap))
+    city_until = freezes.get(None, [])
+    dist_cols = {"frozen_until_city": pl.max_horizontal(city_until) if city_until
+                 else pl.lit(None, pl.Date)}
     for d in DISTRICT_CODES:
-        cap = hundredths(rule_set.layer(d).cap)
         dist_cols[f"district_items_{d}"] = pl.min_horizontal(
-            _total(list(layer_items[d].values())), cap)
-        until = freezes.get(None, []) + freezes.get(d, [])
-        dist_cols[f"frozen_until_{d}"] = (pl.max_horizontal(until) if until
-                                          else pl.lit(None, pl.Date))
-    lf = lf.with_columns(**dist_cols)
-    keys = list(dict.fromkeys(k for d in DISTRICT_CODES for k in layer_items[d]))
-    pick = {}
-    for k in keys:
-        name = k if k not in cols and k not in cats else f"district:{k}"
-        expr = pl.lit(None, pl.Int64)
-        for d in DISTRICT_CODES:
-            if k in layer_items[d]:
-                expr = pl.when(row_district == d).then(layer_items[d][k]).otherwise(expr)
-        pick[name] = expr
+            _total([pl.col(f"{d}:{k}") for k in layer_items[d]]),
+            hundredths(rule_set.layer(d).cap))
+    lf = lf.with_columns(**cats, **dist_cols)
+    # a district's own freezes (rare) add to the city's; otherwise the city's column serves
     lf = lf.with_columns(
-        **pick,
+        common=_total([pl.col(c) for c in cats]),
+        **{f"frozen_until_{d}": (pl.max_horizontal([pl.col("frozen_until_city"),
+                                                    *freezes[d]])
+                                 if freezes.get(d) else pl.col("frozen_until_city"))
+           for d in DISTRICT_CODES})
+    row = pl.col("_d")
+
+    def by_district(column: str) -> pl.Expr:
+        """The row's district's column (a plain reference when one district is given)."""
+        if district is not None:
+            name = column.format(district)
+            return pl.col(name) if name in pick_sources else pl.lit(None)
+        expr = pl.lit(None)
+        for d, i in codes.items():
+            if column.format(d) in pick_sources:
+                expr = pl.when(row == i).then(pl.col(column.format(d))).otherwise(expr)
+        return expr
+
+    pick_sources = {*cols, *dist_cols, *(f"frozen_until_{d}" for d in DISTRICT_CODES)}
+    keys = list(dict.fromkeys(k for d in DISTRICT_CODES for k in layer_items[d]))
+    pick = {(k if k not in cols and k not in cats else f"district:{k}"):
+            by_district("{}:" + k) for k in keys}
+    lf = lf.with_columns(
         **{f"score_{d}": pl.col("common") + pl.col(f"district_items_{d}")
            for d in DISTRICT_CODES},
         **{f"frozen_{d}": pl.col(f"frozen_until_{d}").is_not_null() for d in DISTRICT_CODES})
-    by_district = (lambda prefix: pl.coalesce(
-        [pl.when(row_district == d).then(pl.col(f"{prefix}{d}")) for d in DISTRICT_CODES]))
-    lf = lf.with_columns(district_items=by_district("district_items_"),
-                         score=by_district("score_"), frozen=by_district("frozen_"),
-                         frozen_until=by_district("frozen_until_"), *rent_columns())
-    point_cols = [*cols, *cats, "common", *pick, "district_items", "score",
+    pick_sources |= {f"score_{d}" for d in DISTRICT_CODES}
+    pick_sources |= {f"frozen_{d}" for d in DISTRICT_CODES}
+    city = [i.key for i in rule_set.items]
+    lf = lf.with_columns(*rent_columns(), **pick,
+                         district_items=by_district("district_items_{}"),
+                         score=by_district("score_{}"), frozen=by_district("frozen_{}"),
+                         frozen_until=by_district("frozen_until_{}"))
+    point_cols = [*city, *cats, "common", *pick, "district_items", "score",
                   *[f"score_{d}" for d in DISTRICT_CODES]]
     minor = pl.col("is_minor").fill_null(False)
     lf = lf.with_columns(
@@ -158,10 +194,9 @@ def score_population(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of
           for c in point_cols],
         frozen_until=pl.when(minor).then(None).otherwise(pl.col("frozen_until")),
         frozen=pl.when(minor).then(None).otherwise(pl.col("frozen").fill_null(False)))
-    out = lf.select("id_number", "district", "is_minor", "age_years", *point_cols[:-10],
-                    *[f"score_{d}" for d in DISTRICT_CODES], "frozen", "frozen_until",
-                    "rent_subsidy_330212", "rent_subsidy_eligible")
-    return out if lazy else out.collect()
+    out = lf.select("id_number", "district", "is_minor", "age_years", *point_cols,
+                    "frozen", "frozen_until", "rent_subsidy_330212", "rent_subsidy_eligible")
+    return out
 
 
 def points_columns(df: pl.DataFrame | pl.LazyFrame) -> list[str]:

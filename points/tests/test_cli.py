@@ -93,3 +93,23 @@ def test_score_with_other_profile_and_bad_input() -> None:
     assert code == 1 and "no profile named nope" in err
     assert run("score", "--records", "x", "--as-of", "01/12/2026")[0] == 2
     assert run("score", "--records", "x", "--as-of", "2026-12-01", "--district", "110105")[0] == 2
+
+
+def test_population_and_one_person_paths_give_the_same_csv_rows() -> None:
+    """`points score --format csv` uses the Polars path; the one-person evaluator must give
+    the very same rows, with and without --district."""
+    import datetime as dt
+
+    from points.cli import score_rows, score_rows_one_by_one
+    from points.feeds import read_paths
+
+    as_of = dt.date(2026, 12, 1)
+    rules = load_profile("ningbo-2021")
+    for folder in ("jsonl", "csv"):
+        records = [r for _, _, r in read_paths([SAMPLES / folder]) if not isinstance(r, list)]
+        for district in (None, "330226"):
+            polars_rows = list(score_rows(records, as_of, rules, district))
+            python_rows = sorted(score_rows_one_by_one(records, as_of, rules, district),
+                                 key=lambda row: row["id_number"])
+            assert len(polars_rows) > 50
+            assert polars_rows == python_rows

@@ -78,3 +78,14 @@ def test_age_and_mask():
     assert age_in_full_years(dt.date(1985, 3, 10), dt.date(2026, 12, 1)) == 41
     assert age_in_full_years(dt.date(1985, 12, 2), dt.date(2026, 12, 1)) == 40
     assert mask_id_number("33020319900101123X") == "3302**********123X"
+
+
+def test_leap_day_birthday_follows_full_months_of_domain_7_8():
+    from points.measures.dates import full_years
+
+    born = dt.date(2008, 2, 29)
+    assert age_in_full_years(born, dt.date(2026, 2, 27)) == 17
+    assert age_in_full_years(born, dt.date(2026, 2, 28)) == 18
+    for on in (dt.date(2026, 2, 27), dt.date(2026, 2, 28), dt.date(2028, 2, 28),
+               dt.date(2028, 2, 29), dt.date(2028, 3, 1)):
+        assert age_in_full_years(born, on) == full_years(born, on)

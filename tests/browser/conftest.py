@@ -3,8 +3,8 @@ live_server on a transactional database.
 
 The flush at the end of a transactional test empties the append-only audit table through
 the project's own `flush` command (xinjumin/audit/management/commands/flush.py lifts and
-restores its triggers). It also empties the reference geography loaded by migrations: the
-serialized contents are restored when the module ends, so later tests find the districts.
+restores its triggers); the root conftest.py makes it a serialized rollback, so the
+reference data that migrations created are restored for the next test.
 """
 
 from __future__ import annotations
@@ -12,25 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from xinjumin.portal.tests.personas import World, build_world
 
 
-@pytest.fixture(scope="module")
-def _restore_after_flush(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Module scope, so it is torn down after the function-scoped flush."""
-    yield
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
-
-
 @pytest.fixture
-def browser_world(_restore_after_flush, django_db_serialized_rollback, transactional_db,
-                  monkeypatch) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def browser_world(transactional_db, monkeypatch) -> Iterator[World]:  # type: ignore[no-untyped-def]
     # Playwright's sync API runs an event loop in this thread; the test still reads the
     # database synchronously (the SMS outbox), which Django otherwise refuses.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

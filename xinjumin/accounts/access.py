@@ -15,6 +15,7 @@ Scope by role (domain.md §2):
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -39,11 +40,14 @@ def _is_staff_reader(user: Any) -> bool:
 
 
 def minor_birth_cutoff(today: dt.date) -> dt.date:
-    """People born after this date are under 18 on `today` (29 Feb counts from 1 Mar)."""
-    try:
-        return today.replace(year=today.year - ADULT_AGE)
-    except ValueError:  # today is 29 February
-        return today.replace(year=today.year - ADULT_AGE, day=28)
+    """People born after this date are under 18 on `today`. Ages follow domain.md §7.8
+    (points.identifiers.age_in_full_years): a 29 February birthday counts on 28 February
+    in a common year, so on the last day of February the cutoff is the last day of
+    February 18 years before."""
+    year = today.year - ADULT_AGE
+    if today.month == 2 and today.day == calendar.monthrange(today.year, 2)[1]:
+        return dt.date(year, 2, calendar.monthrange(year, 2)[1])
+    return dt.date(year, today.month, min(today.day, calendar.monthrange(year, today.month)[1]))
 
 
 def residents_in_scope(*, user: Any, today: dt.date | None = None) -> QuerySet[Resident]:

@@ -1,0 +1,20 @@
+"""Suite-wide test configuration.
+
+Every transactional test (transactional_db, live_server) runs with serialized rollback:
+the flush after it skips Django's post_migrate step and the data that migrations created
+(districts and streets, the default indicator system, content types) are restored before
+the next one. Without this, the first transactional test without it re-creates content
+types under new ids and every later serialized restore collides with them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
