@@ -194,13 +194,13 @@ def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from points.compare import compare_rule_sets  # provided by the population engine
+    from points.compare import compare_rule_sets
+    from points.population import frames_from_records
 
     a, b = _rules(args.a), _rules(args.b)
     records = load_records(args.records, args.as_of, err)
-    report = compare_rule_sets(records, args.as_of, a, b)
-    print(report if isinstance(report, str) else json.dumps(
-        report, ensure_ascii=False, indent=2, default=str), file=out)
+    report = compare_rule_sets(frames_from_records(records), args.as_of, a, b)
+    print(report.to_json(indent=2), file=out)
     return 0
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from points.population.load import Frames
 from points.population.prepare import ENGINE, prepare_inputs
 from points.population.score import score_plan
 from points.rules.model import RuleSet
@@ -102,7 +103,7 @@ def _band(diff: pl.Expr) -> pl.Expr:
     return expr
 
 
-def compare_rule_sets(frames_or_inputs: dict | pl.DataFrame, as_of: dt.date,
+def compare_rule_sets(frames_or_inputs: Frames | pl.DataFrame, as_of: dt.date,
                       rule_a: RuleSet, rule_b: RuleSet, *, district: str | None = None
                       ) -> ComparisonReport:
     """Score everyone under A and under B (in their district, or ``district``) and sum up

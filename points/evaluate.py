@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from points.feeds.record import Record
@@ -200,18 +201,18 @@ def evaluate_person(index_or_records: RecordIndex | Iterable[Record], id_number:
     records themselves (versions/retractions are applied)."""
     index = _as_index(index_or_records)
     person = person_inputs(index, id_number, as_of)
-    base = dict(id_number=id_number, as_of=as_of, district=district,
-                rule_set_id=rule_set.id, rule_set_hash=rule_set.content_hash,
-                age_years=person.age)
+    person_score = partial(PersonScore, id_number=id_number, as_of=as_of, district=district,
+                           rule_set_id=rule_set.id, rule_set_hash=rule_set.content_hash,
+                           age_years=person.age)
     if person.is_minor:
-        return PersonScore(**base, is_minor=True,
-                           reason=f"未满 18 周岁 ({person.age} 周岁), 无本人积分; "
-                           "子女服务取监护人最高积分"
-                           f" / under 18 ({person.age}): no own score; services for a child"
-                           " use the highest guardian score",
-                           items=(), district_items=(), categories=(), district_total=None,
-                           common=None, score=None, frozen=False, frozen_until=None,
-                           freezes=())
+        return person_score(is_minor=True,
+                            reason=f"未满 18 周岁 ({person.age} 周岁), 无本人积分; "
+                            "子女服务取监护人最高积分"
+                            f" / under 18 ({person.age}): no own score; services for a child"
+                            " use the highest guardian score",
+                            items=(), district_items=(), categories=(), district_total=None,
+                            common=None, score=None, frozen=False, frozen_until=None,
+                            freezes=())
     items, freezes = [], []
     for item in rule_set.items:
         scored, result = _score_item(person, item, None)
@@ -232,11 +233,11 @@ def evaluate_person(index_or_records: RecordIndex | Iterable[Record], id_number:
     d_total = sum((i.points for i in district_items), ZERO)
     district_total = Total("district", "区县个性分", d_total, layer.cap, min(d_total, layer.cap))
     frozen_until = max((f.until for f in freezes), default=None)
-    return PersonScore(**base, is_minor=False, reason="", items=tuple(items),
-                       district_items=tuple(district_items), categories=tuple(categories),
-                       district_total=district_total, common=common,
-                       score=common + district_total.capped, frozen=bool(freezes),
-                       frozen_until=frozen_until, freezes=tuple(freezes))
+    return person_score(is_minor=False, reason="", items=tuple(items),
+                        district_items=tuple(district_items), categories=tuple(categories),
+                        district_total=district_total, common=common,
+                        score=common + district_total.capped, frozen=bool(freezes),
+                        frozen_until=frozen_until, freezes=tuple(freezes))
 
 
 def highest_guardian_score(index_or_records: RecordIndex | Iterable[Record],
@@ -246,11 +247,17 @@ def highest_guardian_score(index_or_records: RecordIndex | Iterable[Record],
     guardians at D (adult guardians only; ties → the smaller ID number). None if none."""
     index = _as_index(index_or_records)
     best: PersonScore | None = None
+    best_score: Decimal | None = None
     for guardian, _ in sorted(index.guardians(child_id_number, as_of)):
         s = evaluate_person(index, guardian, as_of, district, rule_set)
-        if s.score is not None and (best is None or s.score > best.score):  # type: ignore[operator]
-            best = s
+        if s.score is not None and (best_score is None or s.score > best_score):
+            best, best_score = s, s.score
     return best
+
+
+def _registered_by(registration: Record, as_of: dt.date) -> bool:
+    registered = registration.date("registered_on")
+    return registered is not None and registered <= as_of
 
 
 def scored_people(index_or_records: RecordIndex | Iterable[Record], as_of: dt.date
@@ -260,14 +267,13 @@ def scored_people(index_or_records: RecordIndex | Iterable[Record], as_of: dt.da
     evaluated)."""
     index = _as_index(index_or_records)
     return sorted(i for i in index.subjects("residence_registration")
-                  if any(r.date("registered_on") and r.date("registered_on") <= as_of
-                         for r in index.of(i, "residence_registration")))
+                  if any(_registered_by(r, as_of) for r in index.of(i, "residence_registration")))
 
 
 def home_district(index: RecordIndex, id_number: str, as_of: dt.date) -> str | None:
     """The district of the person's latest residence registration registered ≤ D."""
     regs = [r for r in index.of(id_number, "residence_registration")
-            if r.date("registered_on") and r.date("registered_on") <= as_of]
+            if _registered_by(r, as_of)]
     if not regs:
         return None
     latest = max(regs, key=lambda r: (r.date("registered_on"), r.date("arrived_on")

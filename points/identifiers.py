@@ -87,7 +87,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
             "the first 17 characters must be digits and the last a digit or X",
         )
     birth = _birth_date(value[6:14], value)
-    today = today or dt.date.today()
+    today = today or dt.date.today()  # noqa: DTZ011
     if birth > today:
         raise IdentifierError(
             "id_birth_date_future",

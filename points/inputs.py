@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from points.feeds.record import Record
+from points.feeds.versions import current_records
 from points.identifiers import age_in_full_years, parse_id_number
 from points.measures.dates import ONE_DAY, in_force, month_index, within
 
@@ -24,23 +25,18 @@ def record_ref(record: Record) -> str:
     return f"{record.source}:{record.record_id}"
 
 
-def live_records(records: Iterable[Record]) -> list[Record]:
-    """The records in force after versions and retractions (per (source, record_id) the
-    highest version wins, the first one seen on a tie; a retraction removes the record).
+def required_date(record: Record, name: str) -> dt.date:
+    """A date field the record's type requires (parsing guarantees it is there)."""
+    value = record.date(name)
+    if value is None:
+        raise ValueError(f"{record_ref(record)}: no date in required field {name!r}")
+    return value
 
-    Uses ``points.feeds.versions.current_records`` when it exists."""
-    try:
-        from points.feeds.versions import current_records  # type: ignore[import-not-found]
-    except ImportError:
-        current_records = None
-    if current_records is not None:
-        return list(current_records(records))
-    best: dict[tuple[str, str], Record] = {}
-    for r in records:
-        seen = best.get(r.key)
-        if seen is None or r.version > seen.version:
-            best[r.key] = r
-    return [r for r in best.values() if r.op != "retract"]
+
+def live_records(records: Iterable[Record]) -> list[Record]:
+    """The records in force after versions and retractions
+    (``points.feeds.versions.current_records``)."""
+    return current_records(records)
 
 
 class RecordIndex:
@@ -91,7 +87,7 @@ class RecordIndex:
     def guardians(self, child_id_number: str, as_of: dt.date) -> list[tuple[str, Record]]:
         """Guardians of a child at D (guardianship: subject = guardian, since ≤ D)."""
         return [(g.id_number, g) for g in self._guardians.get(child_id_number, ())
-                if g.id_number and (g.date("since") is None or g.date("since") <= as_of)]
+                if g.id_number and ((since := g.date("since")) is None or since <= as_of)]
 
     def complex_rent(self, complex_id: str, year: int) -> Record | None:
         """The complex's average-rent record for ``year``, else the latest earlier year."""
@@ -161,7 +157,7 @@ def join_spells(records: Iterable[Record], as_of: dt.date, gap_days: int) -> lis
     """Join spells (start, end?) starting ≤ D: the next joins when the days strictly
     between (next start − previous end − 1) are ≤ gap_days; an open spell never breaks."""
     spells: list[Spell] = []
-    dated = sorted((r for r in records if r.date("start") and r.date("start") <= as_of),
+    dated = sorted((r for r in records if (start := r.date("start")) and start <= as_of),
                    key=lambda r: (r.date("start"), record_ref(r)))
     for r in dated:
         start, end = r.date("start"), r.date("end")

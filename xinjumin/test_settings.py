@@ -8,6 +8,6 @@ import os
 
 os.environ.setdefault("XJM_ENV", "test")
 
-from xinjumin.settings import *  # noqa: E402,F403
+from xinjumin.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
+from points.feeds.record import Record
 from points.inputs import (
     distinct_months,
     in_window,
     join_spells,
     latest_counts,
     record_ref,
+    required_date,
     sum_amount,
 )
 from points.measures.base import ZERO, Context, MeasureResult, measure
@@ -25,7 +28,7 @@ def age_band(c: Context) -> MeasureResult:
     return MeasureResult(pts, detail=f"{age} 周岁")
 
 
-def permit_valid(r, as_of) -> bool:  # type: ignore[no-untyped-def]
+def permit_valid(r: Record, as_of: dt.date) -> bool:
     """Issued ≤ D, not ended, not suspended at D (a late endorsement lifts a suspension)."""
     if not in_force(r.date("issued_on"), r.date("ended_on"), as_of):
         return False
@@ -40,7 +43,7 @@ def permit(c: Context) -> MeasureResult:
     for r in c.records():
         if not permit_valid(r, c.as_of):
             continue
-        months = full_months(r.date("count_start"), c.as_of)
+        months = full_months(required_date(r, "count_start"), c.as_of)
         pts = c.p("valid_points") + min(c.p("months_cap"), c.p("per_month") * months)
         if best is None or pts > best.points:
             best = MeasureResult(pts, (record_ref(r),),
@@ -87,7 +90,7 @@ def count(c: Context) -> MeasureResult:
     rows = in_window(c.records(), field, c.as_of, c.p("window"))
     return MeasureResult(c.p("points_each") * len(rows), tuple(record_ref(r) for r in rows),
                          f"{len(rows)} 条记录",
-                         events=tuple((record_ref(r), r.date(field)) for r in rows))
+                         events=tuple((record_ref(r), required_date(r, field)) for r in rows))
 
 
 @measure("joined_spell")
@@ -122,8 +125,9 @@ def housing(c: Context) -> MeasureResult:
 @measure("in_force_for")
 def in_force_for(c: Context) -> MeasureResult:
     for r in c.records():
-        if in_force(r.date("start"), r.date("end"), c.as_of):
-            months = full_months(r.date("start"), c.as_of)
+        start = r.date("start")
+        if start is not None and in_force(start, r.date("end"), c.as_of):
+            months = full_months(start, c.as_of)
             if months >= c.p("min_full_months"):
                 return MeasureResult(c.p("points"), (record_ref(r),), f"已满 {months} 个月")
     return MeasureResult(ZERO, detail="无满期记录")
@@ -149,7 +153,7 @@ def rate_sum_in_window(c: Context) -> MeasureResult:
 def listing(c: Context) -> MeasureResult:
     active = []
     for r in c.records():
-        listed, lifted = r.date("listed_on"), r.date("lifted_on")
+        listed, lifted = required_date(r, "listed_on"), r.date("lifted_on")
         last = add_months(listed, c.p("lapse")) - ONE_DAY
         if lifted is not None:
             last = min(last, lifted)
@@ -165,11 +169,12 @@ def conviction(c: Context) -> MeasureResult:
     cutoff = add_months(c.as_of, -c.p("lapse"))
     counted, running = [], []
     for r in c.records():
-        if r.date("convicted_on") > c.as_of:
+        if required_date(r, "convicted_on") > c.as_of:
             continue
-        if r.date("sentence_end") > cutoff:
+        sentence_end = required_date(r, "sentence_end")
+        if sentence_end > cutoff:
             counted.append(record_ref(r))
-        running.append((record_ref(r), r.date("sentence_start"), r.date("sentence_end")))
+        running.append((record_ref(r), required_date(r, "sentence_start"), sentence_end))
     return MeasureResult(c.p("points_each") * len(counted), tuple(counted),
                          f"{len(counted)} 项判决计分", in_force=tuple(running))
 

@@ -46,8 +46,7 @@ def festival_stay(c: Context) -> MeasureResult:
         return MeasureResult(ZERO, detail="评分日前无春节日期")
     year = past[-1].year
     rows = [r for r in c.records("district_item")
-            if r.date("on") is not None and r.date("on") <= c.as_of
-            and r.date("on").year == year]
+            if (on := r.date("on")) is not None and on <= c.as_of and on.year == year]
     if not rows:
         return MeasureResult(ZERO, detail=f"{year} 年春节无留区记录")
     return MeasureResult(c.p("points"), tuple(record_ref(r) for r in rows),

@@ -180,8 +180,8 @@ def _item(ctx: _Ctx, path: str, key: str, raw: Any, start: dt.date,
     for required in ("name_zh", "description_zh", "reference", "measure"):
         if not raw.get(required):
             ctx.err(f"{path}.{required}", f"缺少 {required}", f"missing {required}; add it")
-    cap_ok = not district and categories and category in categories \
-        and categories[category].cap is None
+    cap_ok = not district and categories and isinstance(category, str) \
+        and category in categories and categories[category].cap is None
     if "max" not in raw or (raw["max"] is None and not cap_ok):
         ctx.err(f"{path}.max", "缺少指标上限 max (只有不封顶类别的指标可写 null)",
                 "missing the item cap `max` (only items of an uncapped category may use null)")

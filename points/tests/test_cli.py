@@ -113,3 +113,13 @@ def test_population_and_one_person_paths_give_the_same_csv_rows() -> None:
                                  key=lambda row: row["id_number"])
             assert len(polars_rows) > 50
             assert polars_rows == python_rows
+
+
+def test_compare_prints_the_report_as_json() -> None:
+    code, out, _ = run("compare", "--records", str(SAMPLES / "jsonl"), "--as-of", "2026-12-01",
+                       "ningbo-2021", "zhejiang-2022")
+    assert code == 0
+    report = json.loads(out)
+    assert report["rule_a"] != report["rule_b"]
+    assert report["count"] > 50 and 0 <= report["changed"] <= report["count"]
+    assert sum(b["gainers"] + b["losers"] for b in report["bands"]) == report["changed"]

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from points.evaluate import (
+    ItemScore,
+    PersonScore,
+    Total,
     evaluate_person,
     highest_guardian_score,
     home_district,
@@ -52,6 +55,18 @@ def _q(value: Decimal | None) -> str:
     return "" if value is None else str(value.quantize(Decimal("0.01")))
 
 
+def _item(score: PersonScore, key: str) -> ItemScore:
+    item = score.item(key)
+    assert item is not None, key
+    return item
+
+
+def _category(score: PersonScore, key: str) -> Total:
+    category = score.category(key)
+    assert category is not None, key
+    return category
+
+
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -65,9 +80,9 @@ def computed_row(index: RecordIndex, pid: str) -> dict[str, str]:
                 "housing", "shortage_post", "job_creation", "invention", "award", "volunteer",
                 "blood", "donation", "admin_penalty", "detention", "dishonesty",
                 "false_material", "crime"):
-        row[key] = "" if s.is_minor else _q(s.item(key).points)
+        row[key] = "" if s.is_minor else _q(_item(s, key).points)
     for cat in ("base", "bonus", "deductions"):
-        row[cat] = "" if s.is_minor else _q(s.category(cat).capped)
+        row[cat] = "" if s.is_minor else _q(_category(s, cat).capped)
     row["common"] = _q(s.common)
     for d in DISTRICT_CODES:
         row[f"score_{d}"] = _q(evaluate_person(index, pid, D, d, rules).score)

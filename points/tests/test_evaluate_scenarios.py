@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from points.evaluate import evaluate_person, highest_guardian_score
+from points.evaluate import PersonScore, Total, evaluate_person, highest_guardian_score
 from points.inputs import RecordIndex
 from points.rules import load_profile
 from points.tests.scenarios.loader import Case, Scenario, load_scenarios
@@ -17,6 +17,12 @@ CASES = [(s, c) for s in load_scenarios() for c in s.cases]
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def _category(score: PersonScore, key: str) -> Total:
+    category = score.category(key)
+    assert category is not None, key
+    return category
 
 
 def check_case(scenario: Scenario, case: Case) -> None:
@@ -38,10 +44,10 @@ def check_case(scenario: Scenario, case: Case) -> None:
                 dt.date.fromisoformat(want)
             assert score.frozen_until == want_date, where
         elif key == "categories":
-            got = {k: _money(score.category(k).capped) for k in want}
+            got = {k: _money(_category(score, k).capped) for k in want}
             assert got == want, where
         elif key == "items":
-            got = {k: _money(score.item(k).points) if score.item(k) else None for k in want}
+            got = {k: _money(i.points) if (i := score.item(k)) else None for k in want}
             assert got == want, where
         elif key == "guardian_score":
             best = highest_guardian_score(index, case.person, case.as_of, case.district, rules)

@@ -17,7 +17,8 @@ from points.identifiers import (
 TODAY = dt.date(2026, 11, 29)
 
 
-@pytest.mark.parametrize("value", ["11010519491231002X", "360426199101010071", "341221199001010132"])
+@pytest.mark.parametrize(
+    "value", ["11010519491231002X", "360426199101010071", "341221199001010132"])
 def test_domain_examples_verify(value):
     assert parse_id_number(value, today=TODAY).value == value
 

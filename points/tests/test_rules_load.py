@@ -73,7 +73,9 @@ def test_dated_parameter_value_in_force_at_d() -> None:
     ]
     rules, errors = validate_text(yaml.safe_dump(data, allow_unicode=True))
     assert not errors and rules is not None
-    measure = rules.item("volunteer").measure
+    item = rules.item("volunteer")
+    assert item is not None
+    measure = item.measure
     assert measure.value("unit", dt.date(2025, 12, 31)) == 20
     assert measure.params["unit"].at(dt.date(2026, 1, 1)).reference == "2026 notice"
     assert measure.value("unit", dt.date(2020, 1, 1)) == 20  # before the first: the first
@@ -81,7 +83,9 @@ def test_dated_parameter_value_in_force_at_d() -> None:
 
 def test_decimals_are_exact() -> None:
     rules = load_profile("ningbo-2021")
-    value = rules.item("permit").measure.value("per_month", dt.date(2026, 1, 1))
+    item = rules.item("permit")
+    assert item is not None
+    value = item.measure.value("per_month", dt.date(2026, 1, 1))
     assert value == Decimal("0.25") and isinstance(value, Decimal)
 
 

@@ -15,7 +15,7 @@ def check_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
     try:
         crypto.current_key_id()
         crypto.keyed_hash("probe", purpose="check")
-    except Exception as exc:  # noqa: BLE001 - any failure is a configuration error here
+    except Exception as exc:
         return [Error(f"data encryption keys are not usable: {exc}", id="xjm.E001",
                       hint="Set XJM_DATA_KEYS='k1:<base64 32 bytes>' and XJM_HASH_KEY.")]
     if settings.XJM_DATA_KEYS == settings.XJM_HASH_KEY:

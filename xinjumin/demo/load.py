@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinjumin.accounts import services as accounts
 from xinjumin.accounts.models import User
 from xinjumin.demo import personas
-from xinjumin.demo.population import COMPLEX_NAMES, DemoPerson, demo_population
+from xinjumin.demo.population import COMPLEX_NAMES, DemoPerson, DemoPopulation, demo_population
+from xinjumin.demo.records import demo_feed_rows
 from xinjumin.geo.models import Building, Complex, District, Street, Unit
 from xinjumin.people import selectors as people_selectors
 from xinjumin.people import services as people
 from xinjumin.people.models import Guardianship, Marriage, Resident
+from xinjumin.records.models import ImportBatch
+from xinjumin.records.services import records_ingest
 
 
 def demo_allowed() -> None:
@@ -38,6 +42,7 @@ class LoadReport:
     staff_created: int = 0
     links_created: int = 0
     residents_total: int = 0
+    records_created: int = 0
 
 
 def _unit(street: Street, index: tuple[int, int, int]) -> Unit:
@@ -77,22 +82,34 @@ def _guardian(guardian: Resident, child: Resident, since: dt.date, report: LoadR
         report.links_created += 1
 
 
-def _persona_family(report: LoadReport) -> None:
-    street = personas.RESIDENT_STREET
-    base = dict(district=personas.RESIDENT_DISTRICT, street=street, unit=(0, 0, 0))
-    me = _resident(DemoPerson("me", personas.RESIDENT_NAME, personas.RESIDENT_ID_NUMBER,
-                              personas.RESIDENT_PHONE, arrived_on=dt.date(2015, 3, 1),
-                              registered_on=dt.date(2015, 3, 10), **base), report)
-    spouse = _resident(DemoPerson("spouse", personas.SPOUSE["name"],
-                                  personas.SPOUSE["id_number"], personas.SPOUSE["phone"],
-                                  arrived_on=dt.date(2016, 6, 1),
-                                  registered_on=dt.date(2016, 6, 20), **base), report)
-    child = _resident(DemoPerson("child", personas.CHILD["name"], personas.CHILD["id_number"],
-                                 "", arrived_on=None, registered_on=None, **base), report)
-    _spouses(me, spouse, personas.SPOUSE["married_on"], report)
-    for parent in (me, spouse):
-        _guardian(parent, child, dt.date(2018, 9, 5), report)
-    accounts.resident_account_for(me)
+def persona_family() -> DemoPopulation:
+    """The resident persona, spouse and child (keys "me", "spouse", "child")."""
+    base = dict(district=personas.RESIDENT_DISTRICT, street=personas.RESIDENT_STREET,
+                unit=(0, 0, 0))
+    family = DemoPopulation()
+    family.people = [
+        DemoPerson("me", personas.RESIDENT_NAME, personas.RESIDENT_ID_NUMBER,
+                   personas.RESIDENT_PHONE, arrived_on=dt.date(2015, 3, 1),
+                   registered_on=dt.date(2015, 3, 10), **base),
+        DemoPerson("spouse", personas.SPOUSE["name"], personas.SPOUSE["id_number"],
+                   personas.SPOUSE["phone"], arrived_on=dt.date(2016, 6, 1),
+                   registered_on=dt.date(2016, 6, 20), **base),
+        DemoPerson("child", personas.CHILD["name"], personas.CHILD["id_number"], "",
+                   arrived_on=None, registered_on=None, **base),
+    ]
+    family.marriages = [("me", "spouse", personas.SPOUSE["married_on"])]
+    family.guardianships = [("me", "child", dt.date(2018, 9, 5)),
+                            ("spouse", "child", dt.date(2018, 9, 5))]
+    return family
+
+
+def _persona_family(report: LoadReport, family: DemoPopulation) -> None:
+    by_key = {p.key: _resident(p, report) for p in family.people}
+    for a, b, since in family.marriages:
+        _spouses(by_key[a], by_key[b], since, report)
+    for guardian, child, since in family.guardianships:
+        _guardian(by_key[guardian], by_key[child], since, report)
+    accounts.resident_account_for(by_key["me"])
 
 
 def _staff(report: LoadReport) -> None:
@@ -111,14 +128,31 @@ def _staff(report: LoadReport) -> None:
             TOTPDevice.objects.filter(pk=device.pk).update(key=persona.totp_key)
 
 
-@transaction.atomic
-def load_demo(*, target: int = 200) -> LoadReport:
-    """Load the personas and about `target` residents over the ten districts (all or
-    nothing: one transaction)."""
+def load_demo(*, target: int = 200, today: dt.date | None = None) -> LoadReport:
+    """Load the personas and about `target` residents over the ten districts (one
+    transaction), then send their department records through the ingestion service
+    (idempotent: a second run reports every record unchanged)."""
     demo_allowed()
+    with transaction.atomic():
+        report, populations = _load_people(target=target)
+    # One call over everyone (keys "me"/"spouse"/"child" and "p001"... never clash), so
+    # record ids and complex rents are numbered once.
+    rows = demo_feed_rows(
+        people=[p for pop in populations for p in pop.people],
+        marriages=[m for pop in populations for m in pop.marriages],
+        guardianships=[g for pop in populations for g in pop.guardianships],
+        today=today or timezone.localdate())
+    batch, _ = records_ingest(rows=rows, channel=ImportBatch.Channel.FILE)
+    ImportBatch.objects.filter(pk=batch.pk).update(file_name="demo")
+    report.records_created = batch.created
+    return report
+
+
+def _load_people(*, target: int) -> tuple[LoadReport, list[DemoPopulation]]:
     report = LoadReport()
     _staff(report)
-    _persona_family(report)
+    family = persona_family()
+    _persona_family(report, family)
     streets: dict[str, list[str]] = {}
     for code, district in Street.objects.values_list("code", "district_id"):
         streets.setdefault(district, []).append(code)
@@ -134,4 +168,4 @@ def load_demo(*, target: int = 200) -> LoadReport:
     for guardian, child, since in population.guardianships:
         _guardian(by_key[guardian], by_key[child], since, report)
     report.residents_total = Resident.objects.count()
-    return report
+    return report, [family, population]

@@ -55,7 +55,9 @@ def _record(raw: dict[str, Any], n: int, person: str, path: Path) -> Record:
         source = spec.sources[0]
         if spec.source_by is not None:
             by_field, mapping = spec.source_by
-            source = mapping.get(row.get(by_field), source)
+            value = row.get(by_field)
+            if isinstance(value, str):
+                source = mapping.get(value, source)
         row["source"] = source
     row.setdefault("record_id", f"{row['type']}-{n}")
     if spec.has_subject:

@@ -2,8 +2,9 @@
 
 import django.contrib.auth.models
 import django.db.models.deletion
-import xinjumin.core.fields
 from django.db import migrations, models
+
+import xinjumin.core.fields
 
 
 class Migration(migrations.Migration):

@@ -25,5 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo data loaded: {report.residents_created} residents, "
             f"{report.staff_created} staff accounts and {report.links_created} family links "
-            f"created; {report.residents_total} residents in total. "
+            f"created; {report.residents_total} residents in total; "
+            f"{report.records_created} department records newly ingested. "
             "Logins: xjm demo_logins")
