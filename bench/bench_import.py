@@ -94,7 +94,7 @@ def _clear() -> None:
 
 
 def _run_worker(env: dict[str, str], data: Path, api_rows: int) -> dict[str, float] | None:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, __file__, "--worker", str(data), "--api-rows", str(api_rows)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -298,5 +298,8 @@ LOGGING = {
                     "filters": ["mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+    # The Huey consumer installs its own handler on "huey": not propagating avoids every
+    # line being printed twice.
+    "loggers": {"axes": {"level": "WARNING"},
+                "huey": {"level": "INFO", "propagate": False}},
 }

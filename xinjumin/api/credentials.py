@@ -53,9 +53,11 @@ def api_token_resolve(*, token: str) -> ApiToken | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     now = timezone.now()
-    record = (ApiToken.objects.select_related("user")
-              .filter(token_hash=_digest(token), revoked_at__isnull=True, expires_at__gt=now)
-              .first())
+    # [:1], not .first(): token_hash is unique, so no ORDER BY to compile or run
+    found = list(ApiToken.objects.select_related("user")
+                 .filter(token_hash=_digest(token), revoked_at__isnull=True,
+                         expires_at__gt=now)[:1])
+    record = found[0] if found else None
     if record is None or not record.user.is_active:
         return None
     # At most one write a minute per token: last use is informative, not exact.

@@ -1,47 +1,104 @@
 """A cache of the resident's own explained score (GET /me/score), for speed.
 
-Computing the explanation reads every record behind the score (tens of milliseconds); the
-answer only changes when the person's current stored score changes (new records re-score
-them and store a new row), when another indicator version comes into force, or on another
-day. The key holds all of these, so a changed score is never served stale; the entry
-holds the serialized answer. Only the resident's own reads are cached: staff reads must
-each go through the audited door.
+The answer only changes when the person's current stored score changes (new records
+re-score them and store a new row with a new id), when another indicator version comes
+into force, or on another day. The key holds all of these (stored score id, its rule-set
+hash, the indicator versions in force, the as-of day, the district, the language), so a
+changed score is never served stale; the entry is the serialised JSON body, so a hit
+costs a dictionary lookup: no explanation, no pydantic validation, no JSON encoding.
+
+The cache is a bounded LRU inside each server process (by total bytes), not Django's
+cache: entries are only read back by the process that built them, and a lookup must not
+pickle. Which indicator versions are in force is remembered for IN_FORCE_SECONDS per
+day (and forgotten at once in this process when a version is saved), so a version
+published elsewhere is seen within that time.
+
+Only the resident's own reads are cached: staff reads must each go through the audited
+door.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
-from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from xinjumin.api.schemas_score import ScoreOut
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
 from xinjumin.scoring.selectors import resident_score_view
 
-TTL_SECONDS = 600
+MAX_BYTES = 64 * 1024 * 1024
+IN_FORCE_SECONDS = 2.0
+
+_lock = threading.Lock()
+_bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_size = 0
+_in_force: dict[dt.date, tuple[float, str]] = {}
+
+
+def versions_forget(**_kwargs: Any) -> None:
+    """Forget which versions are in force (connected to IndicatorSystem saves/deletes)."""
+    _in_force.clear()
+
+
+def cache_clear() -> None:
+    """Empty the cache of this process."""
+    global _size
+    with _lock:
+        _bodies.clear()
+        _size = 0
+    _in_force.clear()
 
 
 def _versions_in_force(as_of: dt.date) -> str:
+    now = time.monotonic()
+    seen = _in_force.get(as_of)
+    if seen is not None and now - seen[0] < IN_FORCE_SECONDS:
+        return seen[1]
     rows = (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
                                            effective_from__lte=as_of)
             .order_by("layer", "-effective_from").values_list("layer", "id"))
     latest: dict[str, int] = {}
     for layer, pk in rows:
         latest.setdefault(layer, pk)
-    return ",".join(f"{k}={v}" for k, v in sorted(latest.items()))
+    value = ",".join(f"{k}={v}" for k, v in sorted(latest.items()))
+    if len(_in_force) > 16:
+        _in_force.clear()
+    _in_force[as_of] = (now, value)
+    return value
 
 
-def _key(user: Any, resident: Any, district: str | None, as_of: dt.date) -> str | None:
-    stored = (StoredScore.objects.filter(subject_hash=resident.id_hash, is_current=True)
-              .values_list("pk", "as_of", "rule_set").first())
-    if stored is None or stored[1] != as_of:
+def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...] | None:
+    # [:1] rather than .first(): a unique lookup needs no ORDER BY
+    stored = list(StoredScore.objects.filter(subject_hash=resident.id_hash, is_current=True)
+                  .values_list("pk", "as_of", "rule_set")[:1])
+    if not stored or stored[0][1] != as_of:
         return None
-    raw = (f"{user.pk}:{resident.pk}:{district or ''}:{as_of}:{stored[0]}:{stored[2]}:"
-           f"{_versions_in_force(as_of)}")
-    return "xjm:me-score:" + hashlib.sha256(raw.encode()).hexdigest()
+    pk, _as_of, rule_set = stored[0]
+    return (resident.pk, pk, rule_set, _versions_in_force(as_of), as_of, district or "",
+            translation.get_language())
+
+
+def _get(key: tuple[Any, ...]) -> bytes | None:
+    with _lock:
+        body = _bodies.get(key)
+        if body is not None:
+            _bodies.move_to_end(key)
+        return body
+
+
+def _put(key: tuple[Any, ...], body: bytes) -> None:
+    global _size
+    with _lock:
+        old = _bodies.pop(key, None)
+        _size += len(body) - (len(old) if old is not None else 0)
+        _bodies[key] = body
+        while _size > MAX_BYTES and _bodies:
+            _size -= len(_bodies.popitem(last=False)[1])
 
 
 def own_score_json(*, user: Any, resident: Any, district: str | None,
@@ -49,14 +106,14 @@ def own_score_json(*, user: Any, resident: Any, district: str | None,
     """The JSON body of the resident's explained score (ScoreOut), cached. The caller has
     checked that `resident` is the user's own (accounts.access.access_own_resident)."""
     day = as_of or timezone.localdate()
-    key = _key(user, resident, district, day)
+    key = _key(resident, district, day)
     if key is not None:
-        body = cache.get(key)
+        body = _get(key)
         if body is not None:
             return body
     view = resident_score_view(user=user, resident=resident, district=district, as_of=as_of)
     body = ScoreOut.model_validate(view).model_dump_json().encode()
-    key = _key(user, resident, district, day)  # the view may have stored a new score
+    key = _key(resident, district, day)  # the view may have stored a new score
     if key is not None:
-        cache.set(key, body, TTL_SECONDS)
+        _put(key, body)
     return body

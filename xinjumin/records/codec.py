@@ -141,14 +141,46 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _typed_json(value: Any) -> Any:
+    """What json_value makes of the typed values JSON has no form for (dates, decimals)."""
+    t = type(value)
+    if t is dt.date:
+        return value.isoformat()
+    if t is Decimal:
+        return format(value.quantize(CENT), "f")
+    return _not_json(value)
+
+
 if c_make_encoder is not None:  # the C encoder, built once (JSONEncoder builds it per call)
     _encode = c_make_encoder(None, _not_json, encode_basestring_ascii, None, ":", ",",
                              True, False, True)
+    _encode_typed = c_make_encoder(None, _typed_json, encode_basestring_ascii, None, ":",
+                                   ",", True, False, True)
 
     def dumps(value: Any) -> str:
         """Compact canonical JSON text (keys sorted, ASCII) of a stored payload."""
         return "".join(_encode(value, 0))
+
+    def _dumps_typed(value: dict[str, Any]) -> str:
+        return "".join(_encode_typed(value, 0))
 else:  # pragma: no cover (CPython always has it)
     def dumps(value: Any) -> str:
         """Compact canonical JSON text (keys sorted, ASCII) of a stored payload."""
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def _dumps_typed(value: dict[str, Any]) -> str:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, default=_typed_json)
+
+
+def payload_json(record: Record) -> tuple[str, str]:
+    """(dumps(stored_fields(record)[0]), the linked ID number or ""), in one pass of the C
+    encoder over the typed fields (the bulk-load path; equal to the two-step form)."""
+    fields = record.fields
+    if type(fields) is not dict:
+        fields = dict(fields)
+    linked_name = LINKED_FIELD_OF_TYPE.get(record.type)
+    linked = ""
+    if linked_name is not None and linked_name in fields:
+        linked = fields[linked_name]
+        fields = {k: v for k, v in fields.items() if k != linked_name}
+    return _dumps_typed(fields), linked

@@ -3,7 +3,10 @@
 - `ImportBatch`: one file, upload or API call, with its counts per outcome.
 - `SourceRecord`: the CURRENT version per (source, record_id) — possibly a retraction, kept
   so that a lower version arriving later is still ignored.
-- `RecordVersion`: every accepted version (append-only history, retractions included).
+- `RecordVersion`: every accepted version that has been superseded (append-only,
+  retractions included). The complete history of a record is its RecordVersion rows plus
+  its SourceRecord row (selectors.records_history_for joins them): the current version is
+  stored once, which halves what a bulk load writes.
 - `RowRejection`: why a row was rejected (one row per error), never the raw row.
 
 Personal data are encrypted at rest: the subject's ID number and the linked person's
@@ -124,7 +127,8 @@ class SourceRecord(models.Model):
 
 
 class RecordVersion(models.Model):
-    """One accepted version of a record (append-only; retractions included)."""
+    """One accepted version of a record that a higher version has superseded (append-only;
+    retractions included). The current version is the SourceRecord row, not here."""
 
     source = models.CharField(max_length=16)
     record_id = models.CharField(max_length=64)

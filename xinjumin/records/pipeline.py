@@ -12,18 +12,12 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from hashlib import sha256
 from typing import Any, NamedTuple
 
 from points.feeds.parse import RowError
 from points.feeds.record import Record
-from xinjumin.records.codec import (
-    COMPLEX_TYPES,
-    HashCache,
-    digest_of,
-    digest_text,
-    dumps,
-    stored_fields,
-)
+from xinjumin.records.codec import COMPLEX_TYPES, HashCache, digest_text, payload_json
 from xinjumin.records.store import Sealer, id_hasher
 
 _new = object.__new__
@@ -32,15 +26,21 @@ _SET = tuple(getattr(Record, n).__set__ for n in
 
 
 class Prepared(NamedTuple):
-    """A valid row in its stored form (everything but the decision)."""
+    """A valid row in its stored form (everything but the decision): the SourceRecord
+    columns from `source` to `digest`, in the order of services._CURRENT_COLUMNS."""
 
+    source: str
+    record_id: str
+    type: str
+    version: int
+    op: str
     subject: str  # keyed hash of the subject's ID number ("" for complex_rent)
-    linked_hash: str  # keyed hash of child_id_number / spouse_id_number, or ""
-    fields_json: str  # canonical payload JSON without any ID number
-    complex_id: str
-    digest: str
     sealed_id: str  # the subject's ID number, encrypted
+    linked_hash: str  # keyed hash of child_id_number / spouse_id_number, or ""
     sealed_linked: str  # the linked ID number, encrypted, or ""
+    complex_id: str
+    fields_json: str  # canonical payload JSON without any ID number
+    digest: str
 
 
 Item = tuple[int, Record | list[RowError], Prepared | None]
@@ -66,22 +66,24 @@ class Preparer:
     def __call__(self, chunk: list[tuple[int, Record | list[RowError]]]) -> list[Item]:
         hashes, memo, seal = self.hashes, self.hashes.memo, self.seal
         out: list[Item] = []
+        append = out.append
         for row, r in chunk:
-            if not isinstance(r, Record):
-                out.append((row, r, None))
+            if type(r) is not Record:
+                append((row, r, None))
                 continue
-            idn = r.id_number
+            idn, type_ = r.id_number, r.type
             subject = memo.get(idn) if idn else ""
             if subject is None:
                 subject = hashes(idn)
-            fields, linked = stored_fields(r)
+            fields_json, linked = payload_json(r)
             linked_hash = hashes(linked) if linked else ""
-            fields_json = dumps(fields)
-            digest = digest_of(digest_text(r, fields_json, subject, linked_hash))
-            complex_id = fields.get("complex_id", "") if r.type in COMPLEX_TYPES else ""
-            out.append((row, r, Prepared(
-                subject, linked_hash, fields_json, complex_id, digest,
-                seal(idn) if idn else "", seal(linked) if linked else "")))
+            digest = sha256(digest_text(r, fields_json, subject, linked_hash).encode()
+                            ).hexdigest()
+            complex_id = r.fields.get("complex_id", "") if type_ in COMPLEX_TYPES else ""
+            append((row, r, Prepared(
+                r.source, r.record_id, type_, r.version, r.op, subject,
+                seal(idn) if idn else "", linked_hash, seal(linked) if linked else "",
+                complex_id, fields_json, digest)))
         return out
 
 

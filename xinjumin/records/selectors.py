@@ -126,7 +126,7 @@ class RecordView:
     received_at: Any
     first_received_at: Any
     batch_id: int
-    versions: list[VersionView] = field(default_factory=list)
+    versions: list[VersionView] = field(default_factory=list)  # oldest first, current last
 
     @property
     def ref(self) -> str:
@@ -163,7 +163,7 @@ def records_history_for(*, user: Any, resident: Any) -> dict[str, list[RecordVie
             r.source, r.type, r.record_id, r.version, r.op, role,
             _shown_fields(r.type, r.fields, r.linked_id_number), r.received_at,
             r.first_received_at, r.batch_id)
-    if views:
+    if views:  # superseded versions (RecordVersion), then the current one (SourceRecord)
         q = Q()
         for source in {k[0] for k in views}:
             q |= Q(source=source, record_id__in=[k[1] for k in views if k[0] == source])
@@ -171,6 +171,9 @@ def records_history_for(*, user: Any, resident: Any) -> dict[str, list[RecordVie
             views[(v.source, v.record_id)].versions.append(VersionView(
                 v.version, v.op, _shown_fields(v.type, v.fields, v.linked_id_number),
                 v.batch_id, v.received_at))
+        for view in views.values():
+            view.versions.append(VersionView(view.version, view.op, dict(view.fields),
+                                             view.batch_id, view.received_at))
     out: dict[str, list[RecordView]] = {}
     for source in SOURCES:
         items = [v for k, v in views.items() if k[0] == source]

@@ -33,11 +33,10 @@ from xinjumin.records.models import ImportBatch, RecordVersion, RowRejection, So
 from xinjumin.records.pipeline import Item, Prepared, prepared_chunks, proxy
 from xinjumin.records.signals import records_changed
 from xinjumin.records.store import (
-    copy_current_to_history,
     db_datetime,
     insert_rows,
-    max_current_pk,
     select_current,
+    supersede_current,
     tune_connection,
 )
 
@@ -56,6 +55,7 @@ _VERSION_COLUMNS = ("source", "record_id", "type", "version", "op", "linked_id_n
                     "fields", "digest", "batch_id", "received_at")
 
 SourceScope = tuple[str, Collection[str]]
+_OUTCOME = {o: (o.value, o.applies, o.rejected) for o in Outcome}
 RowInput = Record | list[RowError]
 
 
@@ -96,21 +96,21 @@ class _Chunk:
         counts = dict.fromkeys(ImportBatch.COUNTS, 0)
         rejections: list[RowRejection] = []
         accepted: list[tuple[int, Record, Prepared]] = []
+        scope = self.scope
         for row, result, prep in items:
             if prep is not None:
-                assert isinstance(result, Record)
-                if self.scope is not None and not (
-                        result.source == self.scope[0] and result.type in self.scope[1]):
-                    counts["rejected"] += 1
-                    rejections.append(_rejection(
-                        batch, row, result.record_id, result.source, result.type, "type",
-                        "type_not_allowed",
-                        f"此接口密钥不能发送 {result.source} 的 {result.type} 记录",
-                        f"this API key may not send {result.type} records of "
-                        f"{result.source}"))
-                    _note(outcomes, row, result.record_id, "rejected", rejections[-1:])
+                if scope is None or (prep.source == scope[0] and prep.type in scope[1]):
+                    accepted.append((row, result, prep))  # type: ignore[arg-type]
                     continue
-                accepted.append((row, result, prep))
+                assert isinstance(result, Record)
+                counts["rejected"] += 1
+                rejections.append(_rejection(
+                    batch, row, result.record_id, result.source, result.type, "type",
+                    "type_not_allowed",
+                    f"此接口密钥不能发送 {result.source} 的 {result.type} 记录",
+                    f"this API key may not send {result.type} records of "
+                    f"{result.source}"))
+                _note(outcomes, row, result.record_id, "rejected", rejections[-1:])
             else:
                 assert isinstance(result, list)
                 counts["rejected"] += 1
@@ -119,9 +119,8 @@ class _Chunk:
                 rejections.extend(errs)
                 _note(outcomes, row, result[0].record_id if result else None, "rejected",
                       errs)
-        keys = {r.key for _, r, _ in accepted}
         existing: dict[tuple[str, str], tuple[Any, ...]] = {}
-        for e in select_current(keys, _EXISTING):
+        for e in select_current({(p[0], p[1]) for _, _, p in accepted}, _EXISTING):
             existing[(e[1], e[2])] = e
         # Per key: the stored version as `decide` compares it (a proxy Record with hashes
         # and digest), or (record, prepared) of a row applied earlier in this chunk.
@@ -130,55 +129,51 @@ class _Chunk:
             for k, e in existing.items()}
         new_current: dict[tuple[str, str], tuple[Any, ...]] = {}
         versions: list[tuple[Any, ...]] = []  # superseded within the chunk
-        touched: set[str] = set()
         rents: set[str] = set()
-        db_now, batch_id = db_datetime(now), batch.pk
+        tail = (batch.pk, db_datetime(now))  # batch_id, received_at
+        first_tail = (*tail, tail[1])  # + first_received_at of a new key
         for row, r, p in accepted:
-            key = r.key
+            key = (p[0], p[1])
             stored = state.get(key)
-            if type(stored) is tuple:
-                stored = proxy(stored[0], stored[1].subject, stored[1].digest)
             if stored is None:  # nothing stored: the outcome depends on `op` alone
                 outcome = decide(None, r)
             else:
+                if type(stored) is tuple:
+                    stored = proxy(stored[0], stored[1].subject, stored[1].digest)
                 outcome = decide(stored, proxy(r, p.subject, p.digest))
-            if outcome.rejected:
+            value, applies, rejected = _OUTCOME[outcome]
+            if rejected:
                 counts["conflict" if outcome is Outcome.CONFLICT else "rejected"] += 1
                 rejections.append(_outcome_rejection(batch, row, r, outcome))
-                _note(outcomes, row, r.record_id, outcome.value, rejections[-1:])
+                _note(outcomes, row, r.record_id, value, rejections[-1:])
                 continue
-            counts[outcome.value] += 1
+            counts[value] += 1
             if outcomes is not None:
-                _note(outcomes, row, r.record_id, outcome.value, ())
-            if not outcome.applies:
+                _note(outcomes, row, r.record_id, value, ())
+            if not applies:
                 continue
             state[key] = (r, p)  # made a proxy only if a later row of the chunk needs it
-            old = existing.get(key)
             superseded = new_current.get(key)
             if superseded is not None:  # an earlier version in this chunk: keep it
                 versions.append(superseded)
-            new_current[key] = (
-                r.source, r.record_id, r.type, r.version, r.op, p.subject, p.sealed_id,
-                p.linked_hash, p.sealed_linked, p.complex_id, p.fields_json, p.digest,
-                batch_id, db_now, db_datetime(old[9]) if old else db_now)
-            touched.add(p.subject)
-            if p.linked_hash:
-                touched.add(p.linked_hash)
-            if old is not None and old[7]:
-                touched.add(old[7])
-            if r.type == "complex_rent" and p.complex_id:
+            old = existing.get(key)
+            new_current[key] = p + (first_tail if old is None else
+                                    (*tail, db_datetime(old[9])))
+            if p[2] == "complex_rent" and p.complex_id:
                 rents.add(p.complex_id)
-        stale = [existing[k][0] for k in new_current if k in existing]
-        for i in range(0, len(stale), 1000):
-            SourceRecord.objects.filter(pk__in=stale[i:i + 1000]).delete()
-        after_pk = max_current_pk() if new_current else 0
-        insert_rows(SourceRecord, _CURRENT_COLUMNS, list(new_current.values()))
-        # History: the versions superseded within this chunk, then (server-side, no
-        # round trip per row) every current row this chunk wrote.
+        # Everyone whose score may change: the subjects and linked persons of the new
+        # versions (and of those superseded within the chunk), and the linked persons of
+        # the stored versions they replace.
+        touched = {c[5] for c in new_current.values()}
+        touched.update(c[7] for c in new_current.values())
+        touched.update(c[7] for c in versions)
+        touched.update(existing[k][7] for k in new_current if k in existing)
+        # History: the versions this chunk supersedes (the stored ones, moved server-side,
+        # and those superseded within the chunk); the current versions stay in
+        # SourceRecord only (complete history = RecordVersion + SourceRecord).
+        supersede_current([existing[k][0] for k in new_current if k in existing])
         insert_rows(RecordVersion, _VERSION_COLUMNS, [_as_version(v) for v in versions])
-        if new_current:
-            copy_current_to_history(after_pk=after_pk, batch_id=batch_id,
-                                    received_at=db_now)
+        insert_rows(SourceRecord, _CURRENT_COLUMNS, list(new_current.values()))
         RowRejection.objects.bulk_create(rejections, batch_size=500)
         if rents:
             touched.update(SourceRecord.objects.filter(

@@ -112,29 +112,29 @@ _HISTORY = ("source", "record_id", "type", "version", "op", "linked_id_number", 
             "digest", "batch_id", "received_at")
 
 
-def max_current_pk() -> int:
-    """The highest SourceRecord primary key now (rows inserted later have higher ones)."""
-    from xinjumin.records.models import SourceRecord
-
-    qn = connection.ops.quote_name
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT MAX(id) FROM {qn(SourceRecord._meta.db_table)}")  # noqa: S608
-        return cur.fetchone()[0] or 0
+def _pk_filter(pks: Sequence[int]) -> tuple[str, list[Any]]:
+    """`id IN (pks)` with one parameter (an array on PostgreSQL, JSON on SQLite)."""
+    if connection.vendor == "postgresql":
+        return "id = ANY(%s)", [list(pks)]
+    return "id IN (SELECT value FROM json_each(%s))", [json.dumps(list(pks))]
 
 
-def copy_current_to_history(*, after_pk: int, batch_id: int, received_at: Any) -> None:
-    """Append the current rows written by one chunk (primary key above `after_pk`, this
-    batch, this received_at) to the history, server-side."""
+def supersede_current(pks: Sequence[int]) -> None:
+    """Move these SourceRecord rows (current versions being replaced) to the history,
+    server-side: append them to RecordVersion, then delete them."""
     from xinjumin.records.models import RecordVersion, SourceRecord
 
+    if not pks:
+        return
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in _HISTORY)
+    current = qn(SourceRecord._meta.db_table)
+    where, params = _pk_filter(pks)
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {qn(RecordVersion._meta.db_table)} ({cols}) "  # noqa: S608
-            f"SELECT {cols} FROM {qn(SourceRecord._meta.db_table)} WHERE id > %s "
-            f"AND {qn('batch_id')} = %s AND {qn('received_at')} = %s ORDER BY id",
-            [after_pk, batch_id, received_at])
+            f"SELECT {cols} FROM {current} WHERE {where} ORDER BY id", params)
+        cur.execute(f"DELETE FROM {current} WHERE {where}", params)  # noqa: S608
 
 
 def select_current(keys: set[tuple[str, str]],

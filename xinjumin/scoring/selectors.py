@@ -4,6 +4,11 @@
 score for the district and common score, each item with points, max, the rule in plain
 words, the records behind it (date, department, type; masked where they concern another
 person) and, for each item below its maximum, what would raise it; frozen state.
+
+It reads what is stored: the current explained StoredScore (its record ids), the records
+it cites (one query by ids, which also finds the person's marriages to tell a spouse's
+record from another person's) and the rule texts of the in-memory rule set. Only a score
+never explained (a nightly row) is computed once with the one-person evaluator.
 """
 
 from __future__ import annotations
@@ -12,17 +17,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from points.feeds.record import Record
 from points.identifiers import mask_id_number
-from points.inputs import record_ref
 from points.rules.model import Item, RuleSet
 from xinjumin.accounts.access import access_resident
 from xinjumin.core.errors import NotFound
 from xinjumin.geo.models import District
-from xinjumin.scoring import sources
 from xinjumin.scoring.compute import text
 from xinjumin.scoring.explain import department, hints_for, record_type
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
+from xinjumin.scoring.sources import subject_hash
 
 HIDDEN_FOR_OTHERS = ("complex_id", "unit", "street", "employer_uscc", "business_uscc",
                      "permit_no", "spouse_id_number", "child_id_number")
@@ -62,6 +68,37 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _cited_records(id_number: str, refs: set[str]) -> tuple[dict[str, Record], set[str]]:
+    """({ref: Record} of the live records among `refs` ("SOURCE:record_id"), the ID numbers
+    of the person's spouses (live marriages on either side)), in one query."""
+    from xinjumin.records.codec import typed_fields
+    from xinjumin.records.models import SourceRecord
+
+    h = subject_hash(id_number)
+    wanted: dict[str, list[str]] = {}
+    for ref in refs:
+        source, _, record_id = ref.partition(":")
+        wanted.setdefault(source, []).append(record_id)
+    # ~Q(linked_hash="") lets the partial index on linked_hash serve the second term
+    q = Q(type="marriage", subject_hash=h) | (Q(type="marriage", linked_hash=h)
+                                               & ~Q(linked_hash=""))
+    for source, ids in wanted.items():
+        q |= Q(source=source, record_id__in=ids)
+    records: dict[str, Record] = {}
+    spouses: set[str] = set()
+    rows = SourceRecord.objects.filter(q, op="upsert").values_list(
+        "source", "type", "record_id", "version", "op", "id_number", "linked_id_number",
+        "subject_hash", "linked_hash", "fields")
+    for source, type_, record_id, version, op, id_no, linked, s_hash, l_hash, stored in rows:
+        if type_ == "marriage" and h in (s_hash, l_hash):
+            spouses.add(linked if s_hash == h else id_no)
+        ref = f"{source}:{record_id}"
+        if ref in refs:
+            records[ref] = Record(source, type_, record_id, version, op, id_no or None,
+                                  typed_fields(type_, stored, linked))
+    return records, spouses - {"", id_number}
+
+
 def _record_view(record: Record, id_number: str, spouses: set[str]) -> dict[str, Any]:
     zh, en, date_field = record_type(record.type)
     own = record.id_number == id_number
@@ -75,7 +112,7 @@ def _record_view(record: Record, id_number: str, spouses: set[str]) -> dict[str,
     end = next((record.fields[f] for f in ("end", "ended_on", "last_month", "lifted_on",
                                             "sentence_end") if f in record.fields), None)
     return {
-        "ref": record_ref(record), "type": record.type, "type_name_zh": zh,
+        "ref": f"{record.source}:{record.record_id}", "type": record.type, "type_name_zh": zh,
         "type_name_en": en, "department": department(record.source),
         "date": _json_value(record.fields.get(date_field)), "end": _json_value(end),
         "concerns": concerns,
@@ -111,6 +148,16 @@ def _freeze_view(freezes: list[dict[str, Any]], rule_set: RuleSet) -> list[dict[
     return out
 
 
+_NAMES: dict[str, str] = {}
+
+
+def _district_names() -> dict[str, str]:
+    """{code: name} of the districts (reference data loaded by a migration; read once)."""
+    if not _NAMES:
+        _NAMES.update(District.objects.values_list("code", "name"))
+    return _NAMES
+
+
 def score_view(*, id_number: str, resident_pk: int | None = None,
                district: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
     """The explained score of one person (no access check: call `resident_score_view`)."""
@@ -118,16 +165,13 @@ def score_view(*, id_number: str, resident_pk: int | None = None,
 
     row, rule_set = stored_or_computed(id_number=id_number, as_of=as_of)
     district = district or row.home_district or None
-    index = {record_ref(r): r for r in sources.records_for([id_number])}
-    spouses = {r.get("spouse_id_number") if r.id_number == id_number else r.id_number
-               for r in index.values() if r.type == "marriage"}
     expl = row.explanation or {}
     refs, detail = expl.get("refs") or {}, expl.get("detail") or {}
     drefs = (expl.get("drefs") or {}).get(district or "", {})
     ddetail = (expl.get("ddetail") or {}).get(district or "", {})
     used = {r for ids in [*refs.values(), *drefs.values()] for r in ids}
-    records = {ref: _record_view(index[ref], id_number, spouses) for ref in used
-               if ref in index}
+    cited, spouses = _cited_records(id_number, used) if used else ({}, set())
+    records = {ref: _record_view(rec, id_number, spouses) for ref, rec in cited.items()}
     stored = row.items or {"c": {}, "d": {}}
     categories = []
     if not row.is_minor:
@@ -152,7 +196,7 @@ def score_view(*, id_number: str, resident_pk: int | None = None,
                       "items": [_item_view(i, d_items.get(i.key, 0), drefs.get(i.key, []),
                                            ddetail.get(i.key, ""), row.as_of, records)
                                 for i in layer.items]}
-    names = dict(District.objects.values_list("code", "name"))
+    names = _district_names()
     scores = row.score_map
     return {
         "resident_id": resident_pk, "id_number": mask_id_number(id_number),

@@ -73,7 +73,7 @@ def test_invalid_file(name: str) -> None:
     expected = by_key(current_records(records_in(path))) if row else []
     assert by_key(live_records()) == expected
     applied = batch.created + batch.updated + batch.retracted
-    assert RecordVersion.objects.count() == applied == SourceRecord.objects.count()
+    assert SourceRecord.objects.count() + RecordVersion.objects.count() == applied
     if row == 0:
         assert batch.status == ImportBatch.Status.FAILED and batch.rows == 0
     else:

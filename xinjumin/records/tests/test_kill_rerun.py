@@ -96,12 +96,12 @@ def databases(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str, str]]]
 
 
 def _xjm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "xinjumin.cli", *args], cwd=ROOT, env=env,  # noqa: S603
+    return subprocess.run([sys.executable, "-m", "xinjumin.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
 
 
 def _dump(env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", DUMP], cwd=ROOT, env=env,  # noqa: S603
+    done = subprocess.run([sys.executable, "-c", DUMP], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600, check=True)
     return json.loads(done.stdout)
 

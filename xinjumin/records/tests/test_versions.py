@@ -38,13 +38,24 @@ def current() -> SourceRecord:
     return SourceRecord.objects.get(source="HOUSING", record_id="LS-1")
 
 
+def history(record_id: str = "LS-1") -> list[tuple[int, str, str | None]]:
+    """Every accepted version, oldest first: the superseded ones (RecordVersion) and the
+    current one (SourceRecord), as (version, op, monthly_rent)."""
+    rows = [(v.version, v.op, v.fields.get("monthly_rent"))
+            for v in RecordVersion.objects.filter(record_id=record_id).order_by("version")]
+    now = SourceRecord.objects.get(record_id=record_id)
+    assert all(v < now.version for v, _, _ in rows)  # the current version is stored once
+    return [*rows, (now.version, now.op, now.fields.get("monthly_rent"))]
+
+
 def test_replay_changes_nothing() -> None:
     assert outcomes([lease(), lease(record_id="LS-2")]) == ["created", "created"]
     before = list(SourceRecord.objects.values_list("pk", "version", "digest", "received_at"))
     assert outcomes([lease(rent="1800"), lease(record_id="LS-2")]) == ["unchanged"] * 2
     assert list(SourceRecord.objects.values_list("pk", "version", "digest",
                                                  "received_at")) == before
-    assert RecordVersion.objects.count() == 2
+    assert RecordVersion.objects.count() == 0  # nothing superseded
+    assert history("LS-1") == [(1, "upsert", "1800.00")]
 
 
 def test_higher_version_replaces_and_keeps_history() -> None:
@@ -55,7 +66,8 @@ def test_higher_version_replaces_and_keeps_history() -> None:
     assert (now.version, now.fields["monthly_rent"]) == (2, "2100.50")
     assert now.first_received_at == first.first_received_at
     assert [(v.version, v.fields["monthly_rent"]) for v in RecordVersion.objects.filter(
-        record_id="LS-1").order_by("version")] == [(1, "1800.00"), (2, "2100.50")]
+        record_id="LS-1")] == [(1, "1800.00")]
+    assert history() == [(1, "upsert", "1800.00"), (2, "upsert", "2100.50")]
     (record,) = engine_records_for(id_numbers=[ADULT_YZ_ID])[:1]
     assert record.get("monthly_rent") == Decimal("2100.50")
 
@@ -64,7 +76,7 @@ def test_lower_version_is_ignored() -> None:
     outcomes([lease(version=3, rent="2500")])
     assert outcomes([lease(version=2, rent="1000")]) == ["ignored"]
     assert (current().version, current().fields["monthly_rent"]) == (3, "2500.00")
-    assert RecordVersion.objects.count() == 1
+    assert history() == [(3, "upsert", "2500.00")]
 
 
 def test_same_version_other_content_is_a_conflict_and_the_first_stays() -> None:
@@ -91,8 +103,8 @@ def test_retract_then_revive() -> None:
     (record,) = engine_records_for(id_numbers=[ADULT_YZ_ID])
     assert (record.version, record.op, record.get("monthly_rent")) == (3, "upsert",
                                                                        Decimal("1900.00"))
-    assert list(RecordVersion.objects.order_by("version").values_list("op", flat=True)) == [
-        "upsert", "retract", "upsert"]
+    assert [op for _, op, _ in history()] == ["upsert", "retract", "upsert"]
+    assert RecordVersion.objects.count() == 2
 
 
 def test_a_record_cannot_change_its_subject() -> None:
