@@ -37,6 +37,7 @@ lint: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	XJM_ENV=test $(BIN)/xjm makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
