@@ -46,7 +46,7 @@ class Personas:
 
 @pytest.fixture
 def people(db) -> Personas:  # type: ignore[no-untyped-def]
-    load_demo(target=3)  # the personas only (no random population)
+    load_demo(target=3, records=False)  # the personas only, no department records
     resident = resident_by_id_number(id_number=personas.RESIDENT_ID_NUMBER)
     spouse = resident_by_id_number(id_number=personas.SPOUSE["id_number"])
     child = resident_by_id_number(id_number=personas.CHILD["id_number"])

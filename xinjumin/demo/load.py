@@ -128,13 +128,16 @@ def _staff(report: LoadReport) -> None:
             TOTPDevice.objects.filter(pk=device.pk).update(key=persona.totp_key)
 
 
-def load_demo(*, target: int = 200, today: dt.date | None = None) -> LoadReport:
+def load_demo(*, target: int = 200, today: dt.date | None = None,
+              records: bool = True) -> LoadReport:
     """Load the personas and about `target` residents over the ten districts (one
-    transaction), then send their department records through the ingestion service
-    (idempotent: a second run reports every record unchanged)."""
+    transaction), then, unless `records` is false, send their department records through
+    the ingestion service (idempotent: a second run reports every record unchanged)."""
     demo_allowed()
     with transaction.atomic():
         report, populations = _load_people(target=target)
+    if not records:
+        return report
     # One call over everyone (keys "me"/"spouse"/"child" and "p001"... never clash), so
     # record ids and complex rents are numbered once.
     rows = demo_feed_rows(
