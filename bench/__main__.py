@@ -34,10 +34,12 @@ def main(argv: list[str]) -> int:
         failed += subprocess.call([sys.executable, str(path), *argv], cwd=ROOT) != 0
     if REPORT.exists():
         rows = json.loads(REPORT.read_text())
-        print("\nname                                            value        target       met")
+        print(f"\n{'name':<58} {'value':>12}      {'target':>10}      met")
         for r in rows:
-            print(f"{r['name']:<46} {r['value']:>10} {r['unit']:<4} {r['target']:>8} "
-                  f"{r['unit']:<4} {'yes' if r['met'] else 'NO'}")
+            target = "-" if r.get("target") is None else r["target"]
+            met = "-" if r.get("met") is None else ("yes" if r["met"] else "NO")
+            print(f"{r['name']:<58} {r['value']:>12} {r['unit']:<5} {target:>10} "
+                  f"{r['unit'] if target != '-' else '':<5} {met}")
         print(f"\nwritten to {REPORT.relative_to(ROOT)}")
     return 1 if failed else 0
 
