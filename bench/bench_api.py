@@ -449,9 +449,10 @@ def main(argv: list[str]) -> int:
              "met": imp["per_second"] >= IMPORT_TARGET})
     _merge(entries, keep=f"{PREFIX}POST" if imp is None else "")
     for e in entries:
-        print(f"{e['name']:<60} {e['value']:>10} {e['unit']:<5} target {e['target']} "
-              f"{'met' if e['met'] else 'NOT MET'}")
-    return 0 if all(e["met"] for e in entries) else 1
+        verdict = "" if e["met"] is None else (
+            f"target {e['target']} {'met' if e['met'] else 'NOT MET'}")
+        print(f"{e['name']:<60} {e['value']:>10} {e['unit']:<5} {verdict}")
+    return 0 if all(e["met"] for e in entries if e["met"] is not None) else 1
 
 
 if __name__ == "__main__":
