@@ -10,26 +10,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from xinjumin.accounts.access import can_read_audit, otp_verified
+from xinjumin.accounts.access import can_read_audit
+from xinjumin.accounts.admin_base import ViewOnlyAdmin
 from xinjumin.audit.models import AuditCheck, AuditEvent
 from xinjumin.audit.selectors import audit_events
 
 
-class _AuditReadOnly(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_audit(request.user) and otp_verified(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_audit(request.user) and otp_verified(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class _AuditReadOnly(ViewOnlyAdmin):
+    may_view = staticmethod(can_read_audit)
 
 
 @admin.register(AuditEvent)

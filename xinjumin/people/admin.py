@@ -15,29 +15,16 @@ from django.http import HttpRequest
 from xinjumin.accounts.access import (
     access_resident,
     can_read_residents,
-    otp_verified,
     residents_in_scope,
 )
+from xinjumin.accounts.admin_base import ViewOnlyAdmin
 from xinjumin.core.errors import DomainError
 from xinjumin.people.models import Employer, Resident
 from xinjumin.people.selectors import resident_search
 
 
-class _ViewOnly(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_residents(request.user) and otp_verified(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_residents(request.user) and otp_verified(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class _ViewOnly(ViewOnlyAdmin):
+    may_view = staticmethod(can_read_residents)
 
 
 @admin.register(Resident)
