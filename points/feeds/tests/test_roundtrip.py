@@ -76,11 +76,20 @@ def records_of(draw: st.DrawFn, type_name: str) -> Record:
     for f in spec.fields:
         if f.required or draw(st.booleans()):
             fields[f.name] = draw(value_of(f))
-    for rule in spec.rules:  # repair what the cross-field rules forbid
+    # Repair what the cross-field rules forbid. Date rules chain (arrived_on ≤
+    # registered_on ≤ ended_on), so a swap can break an earlier rule: sweep until stable.
+    for _ in range(len(spec.rules) + 1):
+        swapped = False
+        for rule in spec.rules:
+            a, b = fields.get(rule.field), fields.get(rule.other)
+            if rule.kind is RuleKind.NOT_BEFORE and a is not None and b is not None and a < b:
+                fields[rule.field], fields[rule.other] = b, a
+                swapped = True
+        if not swapped:
+            break
+    for rule in spec.rules:
         a, b = fields.get(rule.field), fields.get(rule.other)
-        if rule.kind is RuleKind.NOT_BEFORE and a is not None and b is not None and a < b:
-            fields[rule.field], fields[rule.other] = b, a
-        elif rule.kind is RuleKind.REQUIRED_IF and b == rule.value and a is None:
+        if rule.kind is RuleKind.REQUIRED_IF and b == rule.value and a is None:
             fields[rule.field] = draw(value_of(spec.by_name[rule.field]))
         elif rule.kind is RuleKind.ONLY_IF and b != rule.value:
             fields.pop(rule.field, None)
