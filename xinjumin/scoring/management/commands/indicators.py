@@ -7,21 +7,14 @@ the layer's district."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from xinjumin.core.cli_args import iso_date
 from xinjumin.core.errors import DomainError
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期应为 YYYY-MM-DD: {value!r} / a date is YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -34,11 +27,11 @@ class Command(BaseCommand):
         up.add_argument("--as", dest="username")
         cmp_ = sub.add_parser("compare")
         cmp_.add_argument("version")
-        cmp_.add_argument("--as-of", type=_date)
+        cmp_.add_argument("--as-of", type=iso_date)
         cmp_.add_argument("--format", default="text", choices=["json", "text"])
         pub = sub.add_parser("publish")
         pub.add_argument("version")
-        pub.add_argument("--effective-from", type=_date, required=True)
+        pub.add_argument("--effective-from", type=iso_date, required=True)
         pub.add_argument("--as", dest="username")
         sub.add_parser("list")
 

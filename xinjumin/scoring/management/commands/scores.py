@@ -3,20 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from xinjumin.core.cli_args import iso_date
 from xinjumin.core.errors import DomainError
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期应为 YYYY-MM-DD: {value!r} / a date is YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -26,14 +19,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         show = sub.add_parser("show", help="one resident's score with its items")
         show.add_argument("id_number")
-        show.add_argument("--as-of", type=_date)
+        show.add_argument("--as-of", type=iso_date)
         show.add_argument("--district")
         show.add_argument("--format", default="text", choices=["json", "text"])
         re = sub.add_parser("rescore", help="re-score everyone (nightly) or one resident")
         who = re.add_mutually_exclusive_group(required=True)
         who.add_argument("--all", action="store_true")
         who.add_argument("--id", dest="id_number")
-        re.add_argument("--as-of", type=_date)
+        re.add_argument("--as-of", type=iso_date)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
