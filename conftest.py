@@ -9,7 +9,17 @@ types under new ids and every later serialized restore collides with them.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# In CI property tests are derandomized and have no deadline, so a submission lands or not
+# on its own merits, never on a slow or unlucky draw; local runs stay random and keep
+# finding new cases.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
