@@ -9,8 +9,6 @@ instead of once per value. Inserts go through COPY on PostgreSQL and executemany
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 from collections.abc import Sequence
@@ -51,28 +49,9 @@ class Sealer:
         return sealed
 
 
-class KeyedHasher:
-    """crypto.keyed_hash(value, purpose=purpose), with the MAC key set up once."""
-
-    def __init__(self, purpose: str) -> None:
-        key = crypto._hash_key(settings.XJM_HASH_KEY)
-        self._base = hmac.new(key, purpose.encode() + b"\x00", digestmod=hashlib.sha256)
-
-    def __call__(self, value: str) -> str:
-        mac = self._base.copy()
-        mac.update(value.encode())
-        return mac.hexdigest()
-
-
-def id_hasher() -> KeyedHasher:
-    """people.selectors.id_number_hash with the MAC key set up once (checked equal)."""
-    from xinjumin.people.selectors import id_number_hash
-
-    hasher = KeyedHasher("id")
-    probe = "110105194912310029"
-    if hasher(probe) != id_number_hash(probe):  # the people app changed its hash
-        raise RuntimeError("records.store.KeyedHasher no longer matches id_number_hash")
-    return hasher
+def id_hasher() -> crypto.KeyedHasher:
+    """people.selectors.id_number_hash, with the MAC set up once."""
+    return crypto.KeyedHasher("id")
 
 
 def tune_connection() -> None:

@@ -11,8 +11,6 @@ The population engine gives points per item but no record ids, so nightly rows h
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import io
 import tempfile
 import time
@@ -29,7 +27,7 @@ from django.utils import timezone
 from points.population import score_population
 from points.rules.model import DISTRICT_CODES, RuleSet
 from xinjumin.audit.services import audit_record
-from xinjumin.core.crypto import _hash_key
+from xinjumin.core.crypto import KeyedHasher
 from xinjumin.people.models import Resident
 from xinjumin.scoring import sources
 from xinjumin.scoring.models import ScoreRun, StoredScore
@@ -44,13 +42,8 @@ COLUMNS = ("subject_hash", "resident_id", "as_of", "rule_set", "rule_set_id", "i
 
 def _subject_hashes(ids: pl.Series) -> pl.Series:
     """Resident.id_hash of each ID number (= core.crypto.keyed_hash(v, purpose="id"))."""
-    base = hmac.new(_hash_key(settings.XJM_HASH_KEY), b"id\x00", digestmod=hashlib.sha256)
-    out = []
-    for value in ids.to_list():
-        mac = base.copy()
-        mac.update(value.encode())
-        out.append(mac.hexdigest())
-    return pl.Series("subject_hash", out, dtype=pl.String)
+    hasher = KeyedHasher("id")
+    return pl.Series("subject_hash", [hasher(v) for v in ids.to_list()], dtype=pl.String)
 
 
 def _with_hashes(df: pl.DataFrame, feeds_dir: Path | None) -> pl.DataFrame:
