@@ -42,13 +42,22 @@ def current_key_id() -> str:
     return kid
 
 
+class Encrypter:
+    """Encrypts with the current data key, the cipher set up once (bulk loads keep one);
+    values are "kid$base64(nonce || ciphertext+tag)", each with a fresh random nonce."""
+
+    def __init__(self) -> None:
+        self.kid = current_key_id()
+        self._aead = AESGCM(_keys(settings.XJM_DATA_KEYS)[self.kid])
+
+    def __call__(self, plaintext: str, *, associated: bytes = b"") -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), associated)
+        return f"{self.kid}${base64.b64encode(nonce + sealed).decode()}"
+
+
 def encrypt(plaintext: str, *, associated: bytes = b"") -> str:
-    kid = current_key_id()
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(_keys(settings.XJM_DATA_KEYS)[kid]).encrypt(
-        nonce, plaintext.encode(), associated
-    )
-    return f"{kid}${base64.b64encode(nonce + sealed).decode()}"
+    return Encrypter()(plaintext, associated=associated)
 
 
 def decrypt(stored: str, *, associated: bytes = b"") -> str:

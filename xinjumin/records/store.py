@@ -1,21 +1,17 @@
 """The hot path of bulk loads: encryption, keyed digests and multi-row inserts.
 
-Produces exactly what the model fields and xinjumin.core.crypto produce (the same
-"kid$base64(nonce || ciphertext+tag)" values that EncryptedTextField decrypts, the same
-HMAC as crypto.keyed_hash), only with the cipher and the MAC key set up once per import
-instead of once per value. Inserts go through COPY on PostgreSQL and executemany on SQLite.
+Uses xinjumin.core.crypto's Encrypter and KeyedHasher (the values EncryptedTextField
+decrypts, the hashes Resident.id_hash holds) with the cipher and the MAC key set up once
+per import instead of once per value. Inserts go through COPY on PostgreSQL and
+executemany on SQLite.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from collections.abc import Sequence
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
 from django.db import connection, models
 
 from xinjumin.core import crypto
@@ -30,8 +26,7 @@ class Sealer:
     """
 
     def __init__(self, limit: int = 200_000) -> None:
-        self.kid = crypto.current_key_id()
-        self._aead = AESGCM(crypto._keys(settings.XJM_DATA_KEYS)[self.kid])
+        self._encrypt = crypto.Encrypter()
         self._cache: dict[str, str] = {}
         self._limit = limit
 
@@ -40,9 +35,7 @@ class Sealer:
             return ""
         sealed = self._cache.get(value)
         if sealed is None:
-            nonce = os.urandom(crypto.NONCE_BYTES)
-            raw = nonce + self._aead.encrypt(nonce, value.encode(), b"")
-            sealed = f"{self.kid}${base64.b64encode(raw).decode()}"
+            sealed = self._encrypt(value)
             if len(self._cache) >= self._limit:
                 self._cache.clear()
             self._cache[value] = sealed
