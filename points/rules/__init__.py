@@ -9,15 +9,24 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from points.rules.load import RuleError, RuleSetError, load_rule_set, validate_file
+from points.rules.load import (
+    RuleError,
+    RuleSetError,
+    content_hash,
+    load_rule_set,
+    parse_yaml,
+    validate_file,
+    validate_text,
+)
 from points.rules.model import RuleSet
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 DEFAULT_PROFILE = "ningbo-2021"
 
 __all__ = [
-    "DEFAULT_PROFILE", "RuleError", "RuleSet", "RuleSetError", "list_profiles",
-    "load_profile", "load_rule_set", "resolve_rules", "validate_file",
+    "DEFAULT_PROFILE", "RuleError", "RuleSet", "RuleSetError", "content_hash",
+    "list_profiles", "load_profile", "load_rule_set", "parse_yaml", "resolve_rules",
+    "validate_file", "validate_text",
 ]
 
 

@@ -276,9 +276,15 @@ def _parse(ctx: _Ctx, data: Any) -> RuleSet | None:
     )
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML text → data, numbers with a point read as exact Decimal (never float);
+    raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - SafeLoader subclass
+
+
 def _read(ctx: _Ctx, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - SafeLoader subclass
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         ctx.err("", f"YAML 语法错误: {exc}", f"YAML syntax error: {exc}")
         return None

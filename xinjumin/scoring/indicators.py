@@ -15,7 +15,7 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from points.rules.load import RuleError, content_hash, validate_text
+from points.rules import RuleError, content_hash, parse_yaml, validate_text
 from points.rules.model import DISTRICT_CODES
 from xinjumin.accounts.roles import Role
 from xinjumin.audit.services import audit_record
@@ -62,7 +62,7 @@ def validate_document(yaml_text: str, *, as_of: dt.date | None = None
     """(layer, profile id, name, content hash, errors) of an uploaded document. A district
     layer is validated merged into the city version in force (today, or `as_of`)."""
     try:
-        data = rulesets.parse_yaml(yaml_text)
+        data = parse_yaml(yaml_text)
     except yaml.YAMLError as exc:
         return "", "", "", "", [RuleError("<upload>", "", f"YAML 语法错误: {exc}",
                                           f"YAML syntax error: {exc}")]

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from points.rules.load import RuleError, RuleSetError, _DecimalLoader, validate_text
+from points.rules import RuleError, RuleSetError, parse_yaml, validate_text
 from points.rules.model import DISTRICT_CODES, RuleSet
 
 LAYER_META = ("district", "id", "name", "notes")
@@ -41,11 +41,6 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
 
 _Dumper.add_representer(Decimal, _decimal)
 
-
-def parse_yaml(text: str) -> Any:
-    """YAML text → data (numbers with a point as exact Decimal, like points' loader);
-    raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def dump_yaml(data: Any) -> str:
