@@ -175,8 +175,9 @@ def main(argv: list[str]) -> int:
         counts = _generate(data, records)
         print(f"generated {counts} in {time.perf_counter() - t0:.1f}s", flush=True)
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        # DEBUG off, as in production (with DEBUG, Django keeps every query's SQL)
         env.update(XJM_ENV="development", XJM_VAR_DIR=str(Path(tmp) / "var"),
-                   HUEY_IMMEDIATE="0")
+                   HUEY_IMMEDIATE="0", DEBUG="false")
         result = _run_worker(env, data, args.api_rows)
         if result:
             entries += _entries("sqlite", result)

@@ -21,8 +21,11 @@ from collections.abc import Generator, Iterable, Iterator
 from hashlib import sha256
 from typing import Any, NamedTuple
 
+from django.conf import settings
+
 from points.feeds.parse import RowError
 from points.feeds.record import Record
+from xinjumin.core.crypto import current_key_id
 from xinjumin.records.codec import COMPLEX_TYPES, HashCache, digest_text, payload_json
 from xinjumin.records.store import Sealer, id_hasher
 
@@ -63,7 +66,7 @@ def proxy(p: Prepared) -> Record:
 
 
 class Preparer:
-    """Prepares rows with one set of caches (hashes, ciphertexts) for a whole import."""
+    """Prepares rows with one set of caches (hashes, ciphertexts); see `preparer()`."""
 
     def __init__(self) -> None:
         self.hashes = HashCache(id_hasher())
@@ -91,6 +94,24 @@ class Preparer:
                 seal(idn) if idn else "", linked_hash, seal(linked) if linked else "",
                 complex_id, fields_json, digest)))
         return out
+
+
+_shared: dict[tuple[str, str, str], Preparer] = {}
+_shared_lock = threading.Lock()
+
+
+def preparer() -> Preparer:
+    """The Preparer of this process for the keys in force: its caches (keyed hash and
+    ciphertext per ID number) outlive one import, as a department's feed comes as many
+    files about the same people. A new data key or hash key gets a new Preparer, so no
+    value sealed or hashed under an old key is reused."""
+    key = (settings.XJM_DATA_KEYS, current_key_id(), settings.XJM_HASH_KEY)
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None:
+            _shared.clear()
+            found = _shared[key] = Preparer()
+        return found
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -122,7 +143,7 @@ def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
     An error while reading or preparing is raised here, in the caller's thread. Closing
     the iterator early stops the producer.
     """
-    prepare = Preparer()
+    prepare = preparer()
     q: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -157,4 +178,6 @@ def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
 

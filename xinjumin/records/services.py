@@ -40,7 +40,7 @@ from xinjumin.records.store import (
     insert_rows,
     select_current,
     supersede_current,
-    tune_connection,
+    tuned_connection,
 )
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ def _gc_relaxed() -> Iterator[None]:
 def _run(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *, chunk_size: int,
          scope: SourceScope | None, outcomes: list[dict[str, Any]] | None,
          actor: Any) -> ImportBatch:
-    with _gc_relaxed():
+    with _gc_relaxed(), tuned_connection():
         return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope,
                            outcomes=outcomes, actor=actor)
 
@@ -285,7 +285,6 @@ def _run(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *, chunk_siz
 def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
                 chunk_size: int, scope: SourceScope | None,
                 outcomes: list[dict[str, Any]] | None, actor: Any) -> ImportBatch:
-    tune_connection()
     sources: set[str] = set()
     kill_at = int(os.environ.get(KILL_HOOK_ENV, "0") or 0)
     chunks = prepared_chunks(items, chunk_size)

@@ -9,7 +9,8 @@ executemany on SQLite.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -18,9 +19,11 @@ from xinjumin.core import crypto
 
 
 class Sealer:
-    """Encrypts values with the current data key (one AESGCM object for the import).
+    """Encrypts values with the current data key (one AESGCM object).
 
-    The ciphertext of a value is reused within one import (the same person's records):
+    The ciphertext of a value is reused (the same person's records, within an import and
+    across the imports of one process while the key stays the same; see
+    pipeline.preparer):
     it reveals no more than the keyed hash stored beside it, and saves an encryption
     per record. Each distinct value gets its own random nonce.
     """
@@ -47,11 +50,28 @@ def id_hasher() -> crypto.KeyedHasher:
     return crypto.KeyedHasher("id")
 
 
-def tune_connection() -> None:
-    """SQLite: a 64 MB page cache for this connection (the indexes of a bulk load)."""
-    if connection.vendor == "sqlite":
+@contextmanager
+def tuned_connection() -> Iterator[None]:
+    """SQLite, for the length of a bulk load: a 64 MB page cache (the indexes) and a WAL
+    checkpoint every 64 MB instead of every 4 MB (each checkpoint copies and syncs the
+    pages the last commits wrote; the indexes are rewritten in many of them). Restored
+    afterwards: the connection may serve other work (CONN_MAX_AGE)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        cache = int(cur.fetchone()[0])
+        cur.execute("PRAGMA wal_autocheckpoint")
+        checkpoint = int(cur.fetchone()[0])
+        cur.execute("PRAGMA cache_size = -65536")
+        cur.execute("PRAGMA wal_autocheckpoint = 16384")
+    try:
+        yield
+    finally:
         with connection.cursor() as cur:
-            cur.execute("PRAGMA cache_size = -65536")
+            cur.execute(f"PRAGMA cache_size = {cache}")
+            cur.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
 
 
 def db_datetime(value: Any) -> Any:
