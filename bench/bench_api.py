@@ -17,7 +17,8 @@ In a closed loop, latency ≈ clients / throughput: 50 clients need ~1,000 reque
 50 ms mean, i.e. ≤ 2 ms of CPU per request on two cores with nothing else running.
 
 The server is gunicorn (`python -m gunicorn xinjumin.wsgi:application`) on 127.0.0.1
-with a free port: gthread workers (one per core, 4 threads each, keep-alive); sync
+with a free port: gthread workers (one per core, 4 threads each, keep-alive, a listening
+socket each so that the kernel spreads the connections over them); sync
 workers (--worker-class sync) cannot serve keep-alive clients that pause between
 requests (a worker waits on an idle connection), so they suit only a buffering proxy in
 front. The database is a fresh SQLite file under var/bench/api/ (connections kept 60 s,
@@ -29,7 +30,8 @@ target, met} (entries of others kept).
 
     python bench/bench_api.py [--quick] [--seconds 20] [--clients 50] [--workers 2]
                               [--worker-class gthread|sync] [--python-client] [--reuse]
-                              [--per-request-db] [--no-think] [--no-import]
+                              [--per-request-db] [--shared-socket] [--no-think]
+                              [--no-import]
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ MAX_REQUESTS = 500_000
 MAX_SECONDS = 30.0
 THINK_MS = 1_000
 WRK = shutil.which("wrk")
+# One listening socket per worker (SO_REUSEPORT): Linux spreads new connections over the
+# workers. With the one shared socket, whichever worker wakes first takes a burst of
+# connections (seen: 46 of 50 kept-alive clients on one worker, the other idle).
+REUSE_PORT = sys.platform == "linux"
 PREFIX = "api "
 
 
@@ -134,13 +140,15 @@ def _free_port() -> int:
 
 
 def _start_server(port: int, workers: int, worker_class: str, threads: int,
-                  persistent_db: bool) -> subprocess.Popen:
+                  persistent_db: bool, reuse_port: bool = True) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "gunicorn", "xinjumin.wsgi:application",
            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--worker-class", worker_class, "--backlog", "256", "--keep-alive", "30",
            "--log-level", "warning", "--timeout", "120"]
     if worker_class == "gthread":
         cmd += ["--threads", str(threads)]
+    if reuse_port and REUSE_PORT:
+        cmd += ["--reuse-port"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(persistent_db))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -371,6 +379,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-import", action="store_true", help="skip the import run")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse var/bench/api from the last run (no new setup)")
+    parser.add_argument("--shared-socket", action="store_true",
+                        help="one listening socket shared by the workers (gunicorn's "
+                             "default) instead of one each (SO_REUSEPORT)")
     parser.add_argument("--per-request-db", action="store_true",
                         help="settings' SQLite default: a new connection per request")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
@@ -393,11 +404,13 @@ def main(argv: list[str]) -> int:
     print(f"load average before the server started (others' work): {before[0]:.2f} "
           f"{before[1]:.2f} {before[2]:.2f}", flush=True)
     port = _free_port()
+    reuse_port = REUSE_PORT and not args.shared_socket
     server = _start_server(port, args.workers, args.worker_class, args.threads,
-                           not args.per_request_db)
+                           not args.per_request_db, reuse_port)
     db = "a new connection per request" if args.per_request_db else "connections kept 60 s"
     print(f"gunicorn: {args.workers} {args.worker_class} workers ({args.threads} threads) "
-          f"on 127.0.0.1:{port}; "
+          f"on 127.0.0.1:{port}, "
+          f"{'a listening socket per worker' if reuse_port else 'one shared socket'}; "
           f"SQLite, {db}; {len(tokens)} residents' tokens; {os.cpu_count()} CPUs",
           flush=True)
     think = imp = None

@@ -145,6 +145,21 @@ MIDDLEWARE = [
     "xinjumin.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# API calls without the browser session (bearer token, API key: paths under this prefix
+# without the session cookie) take this shorter chain (xinjumin.wsgi, core.middleware):
+# no static files, sessions, CSRF, session user, TOTP state or messages, which only browser
+# pages use. Keep the order of MIDDLEWARE.
+API_MIDDLEWARE_PREFIX = "/api/"
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "xinjumin.core.middleware.RequestIdMiddleware",
+    "xinjumin.core.middleware.RequestSizeLimitMiddleware",
+    "xinjumin.core.middleware.ChineseFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xinjumin.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
 
 ROOT_URLCONF = "xinjumin.urls"
 WSGI_APPLICATION = "xinjumin.wsgi.application"

@@ -19,12 +19,15 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, RESIDENT_DATA_ROLES, Role
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError, NotFound
+from xinjumin.core.prepared import PreparedQuery
+from xinjumin.geo.models import District, Street
 from xinjumin.people.models import Guardianship, Resident
 
 ADULT_AGE = 18
@@ -113,11 +116,34 @@ def access_resident_full_id(*, user: Any, resident: Resident, purpose: str = "re
     return resident.id_number
 
 
+_RESIDENT = [f.attname for f in Resident._meta.concrete_fields]
+_DISTRICT = [f.attname for f in District._meta.concrete_fields]
+_STREET = [f.attname for f in Street._meta.concrete_fields]
+
+
+def _own_resident_row(pk: int) -> QuerySet[Any, Any]:
+    return Resident.objects.filter(pk=pk).values_list(
+        *_RESIDENT, *(f"district__{n}" for n in _DISTRICT), *(f"street__{n}" for n in _STREET))
+
+
+# Every API request of a resident reads their own record: compiled once (core.prepared).
+_own_resident_query = PreparedQuery(_own_resident_row, pk=int)
+
+
 def access_own_resident(*, user: Any) -> Resident:
-    """The resident record of a resident account, else NotFound."""
+    """The resident record of a resident account (with district and street), else
+    NotFound."""
     if not _active(user) or user.role != Role.RESIDENT or not user.resident_id:
         raise _resident_not_found()
-    return Resident.objects.select_related("district", "street").get(pk=user.resident_id)
+    rows = _own_resident_query.rows(pk=user.resident_id)
+    if not rows:
+        raise _resident_not_found()
+    row, a, b = rows[0], len(_RESIDENT), len(_RESIDENT) + len(_DISTRICT)
+    resident = Resident.from_db(DEFAULT_DB_ALIAS, _RESIDENT, row[:a])
+    resident.district = District.from_db(DEFAULT_DB_ALIAS, _DISTRICT, row[a:b])
+    resident.street = (Street.from_db(DEFAULT_DB_ALIAS, _STREET, row[b:])
+                       if resident.street_id is not None else None)
+    return resident
 
 
 def otp_verified(user: Any) -> bool:

@@ -25,9 +25,11 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 
 from xinjumin.api.schemas_score import ScoreOut
+from xinjumin.core.prepared import PreparedQuery
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
 from xinjumin.scoring.selectors import resident_score_view
 
@@ -72,10 +74,18 @@ def _versions_in_force(as_of: dt.date) -> str:
     return value
 
 
-def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...] | None:
+def _current_score(subject_hash: str) -> QuerySet[Any, Any]:
     # [:1] rather than .first(): a unique lookup needs no ORDER BY
-    stored = list(StoredScore.objects.filter(subject_hash=resident.id_hash, is_current=True)
-                  .values_list("pk", "as_of", "rule_set")[:1])
+    return (StoredScore.objects.filter(subject_hash=subject_hash, is_current=True)
+            .values_list("pk", "as_of", "rule_set")[:1])
+
+
+# Run on every read, hit or not: compiled once (prepared.py).
+_current_score_query = PreparedQuery(_current_score, subject_hash=str)
+
+
+def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...] | None:
+    stored = _current_score_query.rows(subject_hash=resident.id_hash)
     if not stored or stored[0][1] != as_of:
         return None
     pk, _as_of, rule_set = stored[0]

@@ -1,14 +1,20 @@
-"""Request id on every request and response; request size limit with a field-level error."""
+"""Request id on every request and response; request size limit with a field-level error;
+the shorter middleware chain of API calls (ApiChainMixin, used by xinjumin.wsgi)."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 from xinjumin.core.context import request_id_var
 
@@ -79,3 +85,70 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         response.setdefault("Vary", "Cookie")
         return response
+
+
+# --- The API's shorter middleware chain -----------------------------------------------
+
+def takes_api_chain(request: HttpRequest) -> bool:
+    """Whether `request` is an API call without the browser session: /api/ and no session
+    cookie (bearer tokens, API keys, the token endpoints). The portal's and back office's
+    own API calls carry their session and take the full chain, as every page does."""
+    return (request.path_info.startswith(settings.API_MIDDLEWARE_PREFIX)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES)
+
+
+class ApiChainHandler(BaseHandler):
+    """A handler whose chain is settings.API_MIDDLEWARE (synchronous; for WSGI and tests).
+
+    Built the way django.core.handlers.base.BaseHandler.load_middleware builds the chain
+    from settings.MIDDLEWARE, for synchronous middleware only."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        if is_async:
+            raise ImproperlyConfigured("the API middleware chain is synchronous (WSGI)")
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(settings.API_MIDDLEWARE):
+            factory = import_string(path)
+            if not getattr(factory, "sync_capable", True):
+                raise ImproperlyConfigured(f"API_MIDDLEWARE: {path} is not synchronous")
+            try:
+                instance = factory(handler)
+            except MiddlewareNotUsed:
+                continue
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+class ApiChainMixin:
+    """For a handler (WSGIHandler, the test client's ClientHandler): requests that
+    takes_api_chain() go through settings.API_MIDDLEWARE, all others through
+    settings.MIDDLEWARE as usual.
+
+    The API chain leaves out what only browser pages use: static files (whitenoise),
+    sessions, CSRF (the API's session authentication checks it itself, and session calls
+    take the full chain), the session user and its TOTP state, messages. It keeps the
+    security headers, request id, size limit, locale, Content-Length, X-Frame-Options, the
+    audit actor and the lockout answer."""
+
+    _api_chain: ApiChainHandler | None = None
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async)  # type: ignore[misc]
+        if not is_async:
+            api_chain = ApiChainHandler()
+            api_chain.load_middleware()
+            self._api_chain = api_chain
+
+    def get_response(self, request: HttpRequest) -> HttpResponse:
+        if self._api_chain is not None and takes_api_chain(request):
+            return self._api_chain.get_response(request)
+        return super().get_response(request)  # type: ignore[misc]

@@ -25,11 +25,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, bind: str, workers: int, threads: int, **opts: Any) -> None:
         python = sys.executable
+        web = [python, "-m", "gunicorn", "xinjumin.wsgi:application", "--bind", bind,
+               "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+               "--graceful-timeout", "5"]
+        if sys.platform == "linux":
+            # a listening socket per worker: Linux spreads new connections over the
+            # workers, where one shared socket lets the first to wake take a burst of them
+            web.append("--reuse-port")
         procs = [
-            subprocess.Popen([python, "-m", "gunicorn", "xinjumin.wsgi:application",
-                              "--bind", bind, "--workers", str(workers),
-                              "--threads", str(threads), "--access-logfile", "-",
-                              "--graceful-timeout", "5"]),
+            subprocess.Popen(web),
             subprocess.Popen([python, "-m", "django", "run_huey", "--settings",
                               "xinjumin.settings"]),
         ]
