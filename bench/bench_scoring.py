@@ -1,17 +1,24 @@
-"""Nightly re-score benchmark: N residents scored by the population evaluator AND stored.
+"""Nightly re-score benchmark: N residents' records read FROM THE DATABASE, scored by the
+population evaluator AND stored.
 
     .venv/bin/python bench/bench_scoring.py            # 5,113,100 residents (target ≤ 300 s)
     .venv/bin/python bench/bench_scoring.py --quick    # 100,000 residents
-    ... --database-url postgres://postgres@127.0.0.1:5432/xjm_bench   # PostgreSQL (COPY)
+    ... --database-url postgres://postgres@127.0.0.1:5432/xjm_bench_city   # PostgreSQL
+    ... --feeds        # the population read from the Parquet files instead (comparison)
 
 The population (points.synth, seed 2021, as of 2026-12-01) is the one bench_points.py
 caches in var/bench/pop-<N>-seed2021/ (generated here the same way when absent). The
-database (SQLite by default: var/bench/scoring-<N>.sqlite3) is built once (migrations) and
-kept. Each run times `scores_rescore_all` twice — the first night (empty score table) and
-a second night (yesterday's nightly rows deleted, replaced) — reading the Parquet
-population directly (setting XJM_SCORING_FEEDS: the layout records_export_parquet
-writes; the export itself is timed by the records bench), then merges
-{name, value, unit, target, met} into var/bench/report.json (other entries kept).
+database (SQLite by default: var/bench/scoring-<N>.sqlite3; PostgreSQL with
+--database-url, the database created when missing) is migrated, and its records tables
+are filled ONCE with the population's ~37 M records in the stored form of an import
+(bench/citydb.py: encrypted ID numbers, keyed hashes, payload JSON, digests, versions and
+history) and kept: an ImportBatch row names the population and the keys it was built
+with, and the database is built again when they differ. Each run times
+`scores_rescore_all` twice, as the nightly job runs it (records read from the database by
+records.columnar) — the first night (empty score table) and a second night (yesterday's
+nightly rows deleted, replaced) — prints the phases (read, of which decrypt; score; hash;
+retire; build_wait; store) and merges {name, value, unit, target, met} into
+var/bench/report.json (other entries kept).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "var" / "bench"
@@ -31,6 +39,7 @@ FULL, QUICK = 5_113_100, 100_000
 TARGET_SECONDS = 300
 AS_OF = dt.date(2026, 12, 1)
 SEED = 2021  # the seed bench_points.py uses, so that both share one population
+MARK = "citydb:"  # ImportBatch.file_name of the row that names a built database
 
 
 def population(n: int) -> Path:
@@ -59,15 +68,79 @@ def merge_report(rows: list[dict]) -> None:
                                  ensure_ascii=False, indent=2))
 
 
+def _postgres_database(url: str) -> None:
+    """Create the PostgreSQL database of `url` when it does not exist."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def records_database(feeds: Path, n: int, db_url: str) -> bool:
+    """Make sure Django's database holds the population's records (built once); True
+    when the tables had to be emptied first (the caller starts again: a new database)."""
+    from django.db import connection
+
+    from bench import citydb
+    from xinjumin.records.models import ImportBatch, SourceRecord
+
+    label = MARK + json.dumps({"n": n, "seed": SEED, "as_of": AS_OF.isoformat(),
+                               "keys": json.loads(citydb.fingerprint())}, sort_keys=True)
+    mark = ImportBatch.objects.filter(file_name=label[:255], status="done").first()
+    if mark is not None and SourceRecord.objects.count() == mark.rows:
+        print(f"reusing the records database ({mark.rows:,} current records)", flush=True)
+        return False
+    if SourceRecord.objects.exists():
+        print("the records tables hold other records: making a new database", flush=True)
+        connection.close()
+        if connection.vendor == "sqlite":
+            path = Path(str(connection.settings_dict["NAME"]))
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        else:
+            _drop_postgres_database(db_url)
+            _postgres_database(db_url)
+        return True
+    print(f"building the records database from {feeds.relative_to(ROOT)} "
+          "(bench/citydb.py; once) …", flush=True)
+    built = citydb.build(feeds)
+    ImportBatch.objects.create(channel=ImportBatch.Channel.FILE, source="bench",
+                               file_name=label[:255], started_at=dt.datetime.now(dt.UTC),
+                               finished_at=dt.datetime.now(dt.UTC),
+                               status=ImportBatch.Status.DONE, rows=built["records"])
+    print(f"  {built['records']:,} current records, {built['history']:,} superseded "
+          f"versions, {built['people']:,} people in {built['seconds']:.0f} s", flush=True)
+    return False
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n", type=int)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--feeds", action="store_true",
+                        help="read the population from its Parquet files, not the database")
     args = parser.parse_args(argv)
     n = args.n or (QUICK if args.quick else FULL)
     feeds = population(n)
     db_url = args.database_url or f"sqlite:///{BENCH / f'scoring-{n}.sqlite3'}"
+    if args.database_url:
+        _postgres_database(db_url)
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinjumin.settings")
     os.environ["HUEY_IMMEDIATE"] = "1"
@@ -80,23 +153,36 @@ def main(argv: list[str]) -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    settings.XJM_SCORING_FEEDS = str(feeds)
+    if args.feeds:
+        settings.XJM_SCORING_FEEDS = str(feeds)
+    elif records_database(feeds, n, db_url):
+        call_command("migrate", verbosity=0)
+        records_database(feeds, n, db_url)
     from xinjumin.scoring.bulk import scores_rescore_all
     from xinjumin.scoring.models import StoredScore
 
     vendor = connection.vendor
+    # the first night starts from an empty score table (a run before may have left
+    # scores of later dates, which the nightly would only mark non-current)
+    wipe = "TRUNCATE" if vendor == "postgresql" else "DELETE FROM"
+    with connection.cursor() as cur:
+        cur.execute(f"{wipe} {StoredScore._meta.db_table}")
     runs = []
     for night in (AS_OF, AS_OF + dt.timedelta(days=1)):
         t0 = time.perf_counter()
         run = scores_rescore_all(as_of=night)
         seconds = time.perf_counter() - t0
         runs.append((run, seconds))
-        print(f"night {night}: {run.count:,} residents scored and stored in {seconds:.1f} s "
-              f"{run.detail['seconds']}", flush=True)
+        phases = ", ".join(f"{k} {v:.1f}" for k, v in run.detail["seconds"].items())
+        print(f"night {night}: {run.count:,} residents read from the "
+              f"{'Parquet files' if args.feeds else 'database'}, scored and stored in "
+              f"{seconds:.1f} s ({phases} s)", flush=True)
     current = StoredScore.objects.filter(is_current=True).count()
     assert current == runs[-1][0].count, (current, runs[-1][0].count)
     target = round(TARGET_SECONDS * n / FULL, 3)  # the target is for the full city
-    rows = [{"name": f"scoring.nightly_rescore_store[n={n},db={vendor},night={i + 1}]",
+    source = ",from=feeds" if args.feeds else ""
+    rows = [{"name": f"scoring.nightly_rescore_store[n={n},db={vendor}{source},"
+                     f"night={i + 1}]",
              "value": round(s, 1), "unit": "s", "target": target, "met": s <= target}
             for i, (_, s) in enumerate(runs)]
     merge_report(rows)

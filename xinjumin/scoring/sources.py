@@ -2,17 +2,20 @@
 
 - `records_for(id_numbers)` → points Records for one-person scoring
   (records.selectors.engine_records_for);
-- `current_frames(work_dir)` → {type: LazyFrame} of current records for population scoring
-  (records.export.records_export_parquet + points.population.load_current);
+- `current_population()` → the current records of every type as Polars LazyFrames for
+  population scoring, read straight from the database (records.columnar.read_population:
+  the frames points.population.load_current would give, and the keyed hash of every ID
+  number read); `current_frames(work_dir)` → the frames alone;
 - `id_numbers_for(hashes)` → {subject_hash: id_number} (Resident, else the records' own
   encrypted subject id).
 
 Setting `XJM_SCORING_FEEDS` (a directory of feed files or Parquet) makes the population
-path read those files directly instead (the benchmark's city-sized population).
+path read those files instead (points.population.load_current; no hashes then).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from django.conf import settings
 from points.feeds.record import Record
 from xinjumin.people.models import Resident
 from xinjumin.people.selectors import id_number_hash
+from xinjumin.records.columnar import Population
 
 
 def records_for(id_numbers: list[str]) -> list[Record]:
@@ -31,23 +35,33 @@ def records_for(id_numbers: list[str]) -> list[Record]:
     return engine_records_for(id_numbers=id_numbers)
 
 
-def current_frames(work_dir: Path) -> dict:
-    """Current records of every type as Polars LazyFrames (versions applied)."""
-    from points.population import load_current
+def current_population() -> Population:
+    """Current records of every type as Polars LazyFrames (versions applied), with the
+    (id_number, subject_hash) pairs of the people they name (None when read from files),
+    and the seconds the read took."""
+    feeds = feeds_dir()
+    if feeds is not None:
+        from points.population import load_current
 
+        t = time.perf_counter()
+        frames = load_current(feeds)
+        return Population(frames, None, {"read": time.perf_counter() - t})
+    from xinjumin.records.columnar import read_population
+
+    return read_population()
+
+
+def current_frames(work_dir: Path | None = None) -> dict:
+    """Current records of every type as Polars LazyFrames (versions applied). Nothing is
+    written (`work_dir` is not used: the records are read from the database)."""
+    return current_population().frames
+
+
+def feeds_dir(work_dir: Path | None = None) -> Path | None:
+    """The directory of feed files the population is read from (XJM_SCORING_FEEDS), or
+    None: the database."""
     feeds = getattr(settings, "XJM_SCORING_FEEDS", "")
-    if feeds:
-        return load_current(feeds)
-    from xinjumin.records.export import records_export_parquet
-
-    records_export_parquet(out_dir=work_dir)
-    return load_current(work_dir, strict=False)
-
-
-def feeds_dir(work_dir: Path) -> Path:
-    """Where current_frames read the Parquet files from."""
-    feeds = getattr(settings, "XJM_SCORING_FEEDS", "")
-    return Path(feeds) if feeds else work_dir
+    return Path(feeds) if feeds else None
 
 
 def id_numbers_for(hashes: Iterable[str]) -> dict[str, str]:
