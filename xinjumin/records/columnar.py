@@ -35,8 +35,6 @@ Where the batches come from:
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +53,7 @@ from points.population.load import pid
 from xinjumin.core import crypto
 from xinjumin.records.codec import LINKED_FIELD_OF_TYPE
 from xinjumin.records.models import SourceRecord
+from xinjumin.records.pipeline import read_ahead
 
 BATCH_ROWS = 500_000
 PAGE_ROWS = 50_000  # Django-connection pages
@@ -161,51 +160,6 @@ def record_batches(*, batch_rows: int = BATCH_ROWS) -> tuple[Iterator[pa.RecordB
             return adbc_sqlite_batches(path, batch_rows=batch_rows), True
         return adbc_postgres_batches(_postgres_conninfo()), True
     return cursor_batches(), False
-
-
-def _prefetched(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """The batches, read one ahead by a helper thread (the driver works while the
-    caller decodes the batch before)."""
-    q: queue.Queue[Any] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-    done = object()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for b in batches:
-                if not put(b):
-                    break
-            else:
-                put(done)
-        except BaseException as e:  # handed to the consumer
-            put(e)
-        finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()
-
-    worker = threading.Thread(target=produce, name="records-columnar-read", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=30)
 
 
 # ---------------------------------------------------------------------------- people
@@ -442,7 +396,9 @@ def _read(given: list[pa.RecordBatch] | None, seeds: tuple[int, int]) -> Populat
     t0 = time.perf_counter()
     if given is None:
         source, own = record_batches()
-        batches: Iterable[pa.RecordBatch] = _prefetched(source) if own else source
+        batches: Iterable[pa.RecordBatch] = (
+            read_ahead(source, name="records-columnar-read", join_timeout=30)
+            if own else source)
     else:
         batches = given
     types = _types()

@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Generator, Iterable, Iterator
 from hashlib import sha256
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 
@@ -28,6 +28,8 @@ from points.feeds.record import Record
 from xinjumin.core.crypto import current_key_id
 from xinjumin.records.codec import COMPLEX_TYPES, HashCache, digest_text, payload_json
 from xinjumin.records.store import Sealer, id_hasher
+
+T = TypeVar("T")
 
 _new = object.__new__
 _SET = tuple(getattr(Record, n).__set__ for n in
@@ -136,14 +138,13 @@ class _Failed:
         self.error = error
 
 
-def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
-                    size: int) -> Generator[list[Item], None, None]:
-    """Chunks of prepared rows, produced one chunk ahead by a background thread.
-
-    An error while reading or preparing is raised here, in the caller's thread. Closing
-    the iterator early stops the producer.
-    """
-    prepare = preparer()
+def read_ahead(items: Iterable[T], *, name: str,
+               join_timeout: float = 5) -> Generator[T, None, None]:
+    """`items`, produced one ahead (a queue of two) by a background thread named `name`:
+    the producer's work (reading, preparing; database drivers and parsers that release
+    the GIL) overlaps the caller's. An error in the producer is raised here, in the
+    caller's thread; closing this generator early stops the producer, and `items` is
+    closed when it has a close()."""
     q: queue.Queue[Any] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -158,14 +159,18 @@ def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
 
     def produce() -> None:
         try:
-            for chunk in _chunks(items, size):
-                if not put(prepare(chunk)):
+            for item in items:
+                if not put(item):
                     return
             put(_DONE)
         except BaseException as e:  # handed to the consumer
             put(_Failed(e))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    worker = threading.Thread(target=produce, name="records-prepare", daemon=True)
+    worker = threading.Thread(target=produce, name=name, daemon=True)
     worker.start()
     try:
         while True:
@@ -177,7 +182,19 @@ def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
             yield got
     finally:
         stop.set()
-        worker.join(timeout=5)
+        worker.join(timeout=join_timeout)
+
+
+def prepared_chunks(items: Iterable[tuple[int, Record | list[RowError]]],
+                    size: int) -> Generator[list[Item], None, None]:
+    """Chunks of prepared rows, produced one chunk ahead by a background thread.
+
+    An error while reading or preparing is raised here, in the caller's thread. Closing
+    the iterator early stops the producer.
+    """
+    prepare = preparer()
+    return read_ahead((prepare(chunk) for chunk in _chunks(items, size)),
+                      name="records-prepare")
 
 
 

@@ -22,6 +22,7 @@ from xinjumin.people.selectors import id_number_hash
 from xinjumin.records import columnar
 from xinjumin.records.export import records_export_parquet
 from xinjumin.records.models import RecordVersion, SourceRecord
+from xinjumin.records.pipeline import read_ahead
 from xinjumin.records.services import records_import_file
 
 KEY = ["source", "record_id"]
@@ -119,7 +120,7 @@ def test_every_source_of_batches_gives_the_same(filled, tmp_path) -> None:
     _assert_same(columnar.read_population(_adbc_batches(tmp_path, batch_rows=700)
                                           if connection.vendor == "sqlite"
                                           else _adbc_batches(tmp_path)), expected)
-    _assert_same(columnar.read_population(columnar._prefetched(_adbc_batches(tmp_path))),
+    _assert_same(columnar.read_population(read_ahead(_adbc_batches(tmp_path), name="test-read")),
                  expected)
 
 
