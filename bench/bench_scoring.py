@@ -12,8 +12,10 @@ database (SQLite by default: var/bench/scoring-<N>.sqlite3; PostgreSQL with
 --database-url, the database created when missing) is migrated, and its records tables
 are filled ONCE with the population's ~37 M records in the stored form of an import
 (bench/citydb.py: encrypted ID numbers, keyed hashes, payload JSON, digests, versions and
-history) and kept: an ImportBatch row names the population and the keys it was built
-with, and the database is built again when they differ. Each run times
+history) and kept, with a Resident row for everyone with a live residence registration
+(citydb.residents: the nightly links each score to its resident); an ImportBatch row
+names the population and the keys it was built with, and the database is built again
+when they differ. Each run times
 `scores_rescore_all` twice, as the nightly job runs it (records read from the database by
 records.columnar) — the first night (empty score table) and a second night (yesterday's
 nightly rows deleted, replaced) — prints the phases (read, of which decrypt; score; hash;
@@ -128,6 +130,22 @@ def records_database(feeds: Path, n: int, db_url: str) -> bool:
     return False
 
 
+def residents_table(feeds: Path) -> None:
+    """Everyone with a live residence registration is a Resident (as in the city: the
+    nightly links each stored score to its resident); added once, when the table is
+    empty."""
+    from bench import citydb
+    from xinjumin.people.models import Resident
+
+    count = Resident.objects.count()
+    if count:
+        print(f"reusing the residents table ({count:,} residents)", flush=True)
+        return
+    print("registering the residents (bench/citydb.py; once) …", flush=True)
+    made = citydb.residents(feeds)
+    print(f"  {made['residents']:,} residents in {made['seconds']:.0f} s", flush=True)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -158,6 +176,7 @@ def main(argv: list[str]) -> int:
     elif records_database(feeds, n, db_url):
         call_command("migrate", verbosity=0)
         records_database(feeds, n, db_url)
+    residents_table(feeds)
     from xinjumin.scoring.bulk import scores_rescore_all
     from xinjumin.scoring.models import StoredScore
 

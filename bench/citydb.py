@@ -223,6 +223,7 @@ class _Loader:
             self.conn = adbc_pg.connect(_postgres_conninfo())
             connection.close()
         self.saved: list[tuple[str, str]] = []
+        self.tables: list[str] = []
 
     def sql(self, statement: str) -> list[tuple[Any, ...]]:
         with self.conn.cursor() as cur:
@@ -233,6 +234,7 @@ class _Loader:
                 return []
 
     def drop_indexes(self, tables: list[str]) -> None:
+        self.tables += tables
         names = ", ".join(f"'{t}'" for t in tables)
         if self.vendor == "sqlite":
             self.sql("PRAGMA journal_mode = DELETE")
@@ -268,13 +270,14 @@ class _Loader:
         if self.vendor == "sqlite":
             self.sql("PRAGMA journal_mode = WAL")
         else:
-            self.sql("ANALYZE records_sourcerecord")
+            for table in self.tables:
+                self.sql(f'ANALYZE "{table}"')
             self.conn.commit()
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None:
         if self.vendor == "sqlite":
             self.sql("BEGIN")
-        else:  # binary COPY: the column types exactly (version is an integer column)
+        elif "version" in frame.columns:  # binary COPY: the column types exactly
             frame = frame.with_columns(pl.col("version").cast(pl.Int32))
         with self.conn.cursor() as cur:
             cur.adbc_ingest(table, frame.to_arrow(compat_level=pl.CompatLevel.oldest()),
@@ -408,6 +411,87 @@ def build(pop_dir: Path, *, log: Any = print) -> dict[str, Any]:
     totals["seconds"] = round(time.perf_counter() - t0, 1)
     totals["people"] = people.known.height
     return totals
+
+
+# ------------------------------------------------------------------ residents
+
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢"
+            "宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程")
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕鹏飞"
+
+
+def registered(pop_dir: Path) -> pl.DataFrame:
+    """One row per person with a live residence registration in the generator's files:
+    id_number, district, street, arrived_on, registered_on of the latest registration
+    (latest registered_on; the last version of each record; retracted records left out)
+    — the people the platform knows as Resident rows."""
+    path = pop_dir / "residence_registration.parquet"
+    live = (pl.scan_parquet(path)
+            .select("source", "record_id", "version", "op", "id_number", "district",
+                    "street", "arrived_on", "registered_on")
+            .sort("version").group_by(KEY).last()
+            .filter(pl.col("op") == "upsert"))
+    return (live.sort(["registered_on", "record_id"]).group_by("id_number").last()
+            .select("id_number", "district", "street", "arrived_on", "registered_on")
+            .sort("id_number").collect())
+
+
+def resident_rows(people: pl.DataFrame, streets: set[str], now: Any) -> pl.DataFrame:
+    """people_resident rows for `registered(...)` people: the keyed hash and ciphertext
+    of each ID number (as Resident.save makes them), gender and birth date read from the
+    number, a name made up from the row number, no phone; the street where it is known."""
+    from xinjumin.core.crypto import Encrypter, KeyedHasher
+
+    ids = people["id_number"].to_list()
+    h, seal = KeyedHasher("id"), Encrypter()
+    n = pl.int_range(pl.len())
+    name = pl.concat_str(
+        pl.lit(list(SURNAMES)).list.get(n % len(SURNAMES)),
+        pl.lit(list(GIVEN)).list.get((n // len(SURNAMES)) % len(GIVEN)),
+        pl.when((n // (len(SURNAMES) * len(GIVEN))) % 2 == 1)
+        .then(pl.lit(list(GIVEN)).list.get((n // 7) % len(GIVEN))).otherwise(pl.lit("")))
+    digit = pl.col("id_number").str.slice(16, 1).cast(pl.Int32)
+    return people.select(
+        pl.Series("id_number", [seal(v) for v in ids], dtype=pl.String),
+        pl.Series("id_hash", [h(v) for v in ids], dtype=pl.String),
+        name.alias("name"),
+        pl.when(digit % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F")).alias("gender"),
+        pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d").alias("birth_date"),
+        pl.lit("").alias("phone"), pl.lit(None, pl.String).alias("phone_hash"),
+        pl.col("district").alias("district_id"),
+        pl.when(pl.col("street").is_in(list(streets))).then(pl.col("street"))
+        .otherwise(None).alias("street_id"),
+        pl.lit(None, pl.Int64).alias("unit_id"), "arrived_on", "registered_on",
+        pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"))
+
+
+def residents(pop_dir: Path, *, log: Any = print) -> dict[str, Any]:
+    """Fill the (empty) people_resident table with everyone `registered` in `pop_dir`."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from xinjumin.geo.models import Street
+    from xinjumin.people.models import Resident
+
+    if Resident.objects.exists():
+        raise RuntimeError("the residents table is not empty")
+    t0 = time.perf_counter()
+    streets = set(Street.objects.values_list("code", flat=True))
+    rows = resident_rows(registered(pop_dir), streets,
+                         _db_datetime(timezone.now(), connection.vendor))
+    log(f"  {rows.height:,} residents sealed and hashed in {time.perf_counter() - t0:.0f} s")
+    if connection.vendor == "sqlite":  # as SQLite's date and datetime adapters store them
+        rows = rows.with_columns(pl.col("birth_date", "arrived_on", "registered_on")
+                                 .dt.to_string("%Y-%m-%d"))
+    loader = _loader()
+    try:
+        loader.drop_indexes([Resident._meta.db_table])
+        for lo in range(0, rows.height, SLICE):
+            loader.ingest(Resident._meta.db_table, rows.slice(lo, SLICE))
+        loader.restore_indexes()
+    finally:
+        loader.close()
+    return {"residents": rows.height, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def fingerprint() -> str:

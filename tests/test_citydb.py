@@ -15,11 +15,14 @@ from django.db import connection
 
 from bench import citydb
 from points.feeds import Record
-from points.feeds.readers import feed_files
-from points.feeds.versions import RecordStore
+from points.feeds.readers import feed_files, read_file
+from points.feeds.versions import RecordStore, current_records
+from points.identifiers import parse_id_number
 from points.population.load import records_frame
 from points.synth import generate
 from xinjumin.core import crypto
+from xinjumin.geo.models import Street
+from xinjumin.people.models import Resident
 from xinjumin.people.selectors import id_number_hash
 from xinjumin.records.codec import dumps, stored_fields
 from xinjumin.records.models import ImportBatch, RecordVersion, SourceRecord
@@ -146,3 +149,40 @@ def test_outcomes_follow_the_version_rules() -> None:
     history = decided.filter(pl.col("_store") == "history")
     assert list(zip(history["record_id"], history["version"], strict=True)) == [
         ("B", 1), ("B", 2), ("C", 1)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_builder_registers_everyone_with_a_live_residence_registration(
+        tmp_path: Path) -> None:
+    pop = tmp_path / "pop"
+    generate(2000, 11, pop)
+    path = pop / "residence_registration.parquet"
+    records = [r for _, r in read_file(path) if not isinstance(r, list)]
+    live = current_records(records)
+    assert len(live) < len({r.key for r in records})  # some registrations were retracted
+    assert len(live) > len({r.id_number for r in live})  # some people moved
+    latest: dict[str, object] = {}
+    for r in sorted(live, key=lambda r: (r.get("registered_on"), r.record_id)):
+        latest[r.id_number] = r
+    Resident.objects.all().delete()
+
+    built = citydb.residents(pop, log=lambda *_: None)
+
+    assert built["residents"] == len(latest) == Resident.objects.count()
+    streets = set(Street.objects.values_list("code", flat=True))
+    for resident in Resident.objects.all():
+        reg = latest.pop(resident.id_number)
+        parsed = parse_id_number(resident.id_number, today=dt.date(2026, 12, 1))
+        assert resident.id_hash == id_number_hash(resident.id_number)
+        assert resident.birth_date == parsed.birth_date
+        assert resident.gender == ("M" if parsed.male else "F")
+        assert resident.district_id == reg.get("district")
+        assert resident.street_id == (reg.get("street") if reg.get("street") in streets
+                                      else None)
+        assert (resident.arrived_on, resident.registered_on) == (
+            reg.get("arrived_on"), reg.get("registered_on"))
+        assert resident.name and resident.phone == "" and resident.phone_hash is None
+    assert not latest
+    with connection.cursor() as cur:  # sealed at rest like any other resident's number
+        cur.execute("SELECT id_number FROM people_resident")
+        assert all(v.startswith(crypto.current_key_id() + "$") for (v,) in cur.fetchall())

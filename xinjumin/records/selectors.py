@@ -19,7 +19,14 @@ from points.identifiers import mask_id_number
 from xinjumin.accounts.access import access_resident
 from xinjumin.core import crypto
 from xinjumin.records.codec import LINKED_FIELD_OF_TYPE, HashCache, typed_fields
-from xinjumin.records.models import ImportBatch, RecordVersion, RowRejection, SourceRecord
+from xinjumin.records.models import (
+    ImportBatch,
+    RecordVersion,
+    RowRejection,
+    SourceRecord,
+    complex_id_in,
+    linked_hash_in,
+)
 
 _FAMILY_TYPES = ("marriage", "guardianship")
 
@@ -72,17 +79,17 @@ def engine_records_for(*, id_numbers: list[str]) -> list[Record]:
             type__in=_FAMILY_TYPES, op="upsert", subject_hash__in=frontier,
         ).values_list("linked_hash", flat=True))
         linked |= set(SourceRecord.objects.filter(
-            type__in=_FAMILY_TYPES, op="upsert", linked_hash__in=frontier,
+            linked_hash_in(frontier), type__in=_FAMILY_TYPES, op="upsert",
         ).values_list("subject_hash", flat=True))
         frontier = linked - everyone - {""}
         everyone |= frontier
         if not frontier:
             break
     rows = list(_raw_rows(Q(subject_hash__in=everyone)
-                          | Q(type__in=_FAMILY_TYPES, linked_hash__in=everyone)))
+                          | (Q(type__in=_FAMILY_TYPES) & linked_hash_in(everyone))))
     complexes = {r[7].get("complex_id") for r in rows if r[1] == "lease"} - {None}
     if complexes:
-        rows += list(_raw_rows(Q(type="complex_rent", complex_id__in=complexes)))
+        rows += list(_raw_rows(Q(type="complex_rent") & complex_id_in(complexes)))
     plain: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     out = []
@@ -153,7 +160,7 @@ def records_history_for(*, user: Any, resident: Any) -> dict[str, list[RecordVie
     resident_id = getattr(resident, "pk", resident)
     person = access_resident(user=user, resident_id=resident_id, purpose="records")
     h = person.id_hash
-    current = list(SourceRecord.objects.filter(Q(subject_hash=h) | Q(linked_hash=h))
+    current = list(SourceRecord.objects.filter(Q(subject_hash=h) | linked_hash_in([h]))
                    .order_by("source", "type", "record_id"))
     views: dict[tuple[str, str], RecordView] = {}
     for r in current:
@@ -202,7 +209,9 @@ def subject_id_numbers(*, subject_hashes: Iterable[str]) -> dict[str, str]:
     for hash_col, raw_col in (("subject_hash", "id_number"), ("linked_hash", "linked_id_number")):
         missing = sorted(wanted - set(out))
         for i in range(0, len(missing), 1000):
-            rows = SourceRecord.objects.filter(**{f"{hash_col}__in": missing[i:i + 1000]}) \
+            part = missing[i:i + 1000]
+            q = Q(subject_hash__in=part) if hash_col == "subject_hash" else linked_hash_in(part)
+            rows = SourceRecord.objects.filter(q) \
                 .annotate(raw=Cast(F(raw_col), output_field=TextField())) \
                 .values_list(hash_col, "raw")
             for digest, raw in rows:

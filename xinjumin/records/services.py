@@ -32,7 +32,13 @@ from points.feeds.record import Record
 from points.feeds.versions import Outcome, decide
 from xinjumin.audit.services import audit_record
 from xinjumin.records.codec import mask_ids
-from xinjumin.records.models import ImportBatch, RecordVersion, RowRejection, SourceRecord
+from xinjumin.records.models import (
+    ImportBatch,
+    RecordVersion,
+    RowRejection,
+    SourceRecord,
+    complex_id_in,
+)
 from xinjumin.records.pipeline import Item, Prepared, prepared_chunks, proxy
 from xinjumin.records.signals import records_changed
 from xinjumin.records.store import (
@@ -181,7 +187,7 @@ class _Chunk:
         RowRejection.objects.bulk_create(rejections, batch_size=500)
         if rents:
             touched.update(SourceRecord.objects.filter(
-                type="lease", op="upsert", complex_id__in=rents,
+                complex_id_in(rents), type="lease", op="upsert",
             ).values_list("subject_hash", flat=True))
         touched.discard("")
         counts["rows"] = len(items)

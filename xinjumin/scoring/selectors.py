@@ -72,16 +72,14 @@ def _cited_records(id_number: str, refs: set[str]) -> tuple[dict[str, Record], s
     """({ref: Record} of the live records among `refs` ("SOURCE:record_id"), the ID numbers
     of the person's spouses (live marriages on either side)), in one query."""
     from xinjumin.records.codec import typed_fields
-    from xinjumin.records.models import SourceRecord
+    from xinjumin.records.models import SourceRecord, linked_hash_in
 
     h = subject_hash(id_number)
     wanted: dict[str, list[str]] = {}
     for ref in refs:
         source, _, record_id = ref.partition(":")
         wanted.setdefault(source, []).append(record_id)
-    # ~Q(linked_hash="") lets the partial index on linked_hash serve the second term
-    q = Q(type="marriage", subject_hash=h) | (Q(type="marriage", linked_hash=h)
-                                               & ~Q(linked_hash=""))
+    q = Q(type="marriage", subject_hash=h) | (Q(type="marriage") & linked_hash_in([h]))
     for source, ids in wanted.items():
         q |= Q(source=source, record_id__in=ids)
     records: dict[str, Record] = {}
