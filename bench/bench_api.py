@@ -314,6 +314,24 @@ def _server_cpu(pid: int) -> float:
     return total
 
 
+def _postgres_cpu() -> float:
+    """User + system CPU seconds of this machine's PostgreSQL processes (Linux /proc):
+    their share of a run on PostgreSQL (they run on the same two cores)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if Path(f"/proc/{entry}/comm").read_text().strip() != "postgres":
+                continue
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def _get(conn: http.client.HTTPConnection, path: str, token: str) -> int:
     conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
     response = conn.getresponse()
@@ -432,10 +450,11 @@ def _score_load(server: subprocess.Popen, port: int, tokens: list[str], clients:
     # about half a second to ~1% of the requests (p99 406-518 ms with wrk, 6 ms with
     # Python threads against the same server)
     run = _python_clients if python_client or not WRK or think_ms else _wrk
-    cpu0 = _server_cpu(server.pid)
+    cpu0, db0 = _server_cpu(server.pid), _postgres_cpu()
     result = run(port, tokens, clients, seconds, think_ms, path)
     cpu = _server_cpu(server.pid) - cpu0
     result["cpu_ms"] = cpu * 1000 / max(1, result["requests"])
+    result["db_cpu_ms"] = (_postgres_cpu() - db0) * 1000 / max(1, result["requests"])
     result["load"] = os.getloadavg()
     return result
 
@@ -456,7 +475,9 @@ def _warm_up(server: subprocess.Popen, port: int, tokens: list[str], clients: in
 def _report(label: str, r: dict) -> None:
     print(f"GET /me/score {label}: {r['requests']} requests, {r['errors']} errors, "
           f"{r['rps']:.0f} req/s, p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, "
-          f"p99 {r['p99']:.1f} ms; server CPU {r['cpu_ms']:.2f} ms/request; load average "
+          f"p99 {r['p99']:.1f} ms; server CPU {r['cpu_ms']:.2f} ms/request"
+          + (f" (PostgreSQL {r['db_cpu_ms']:.2f})" if r["db_cpu_ms"] >= 0.005 else "")
+          + "; load average "
           f"{r['load'][0]:.2f} {r['load'][1]:.2f} {r['load'][2]:.2f} ({r['client']})",
           flush=True)
 
