@@ -13,7 +13,7 @@
   bursts of 50), i.e. a realistic load; these clients are Python threads (wrk's delay()
   distorts about 1% of the measured latencies);
 - the same on the city database that bench_scoring.py builds (5.1 M residents, 36 M
-  records; skipped with --no-city or when it is absent), for 3,000 residents picked at
+  records; skipped with --no-city or when it is absent), for 4,500 residents picked at
   random with last night's score: each one's first read of the day (the explanation
   computed from their records and stored), by 50 thinking clients and in a closed loop,
   then repeated reads in a closed loop;
@@ -74,7 +74,7 @@ REUSE_PORT = sys.platform == "linux"
 PREFIX = "api "
 CITY_DB = ROOT / "var" / "bench" / "scoring-5113100.sqlite3"  # bench_scoring.py's
 CITY_WORK = WORK.with_name("api-city")
-CITY_READERS = 3_000
+CITY_READERS = 4_500  # first reads: 1,500 thinking, ~2,900 closed loop (no repeats)
 SCORE = "/api/v1/me/score"
 
 

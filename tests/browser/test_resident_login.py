@@ -27,7 +27,9 @@ def test_resident_logs_in_with_an_sms_code_and_sees_the_masked_id(phone_page, li
 
     page.get_by_label("手机号码").fill(ZHANG_PHONE)
     page.locator("#send-code").click()
-    page.wait_for_selector("#send-code[data-countdown]")
+    # data-counting: xjm.js has started the countdown (htmx:load comes after the swap
+    # settles, so the new button is briefly in the page before the script sees it)
+    page.wait_for_selector("#send-code[data-countdown][data-counting]")
     button = page.locator("#send-code")
     assert button.is_disabled()
     assert re.fullmatch(r"\d+ 秒后重新获取", button.inner_text().strip())
