@@ -511,11 +511,14 @@ def _import_speed(port: int, keys: dict[str, str]) -> dict:
 
 def _merge(entries: list[dict], keep: str = "") -> None:
     """Replace this bench's entries (names starting with PREFIX, except those starting
-    with `keep` when given: figures this run did not measure) by `entries`."""
+    with `keep` when given: figures this run did not measure) by `entries`. City entries
+    are replaced by name only: a run on one database keeps the other's figures."""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     rows = json.loads(REPORT.read_text()) if REPORT.exists() else []
-    rows = [r for r in rows if not r["name"].startswith(PREFIX)
-            or (keep and r["name"].startswith(keep))] + entries
+    names = {e["name"] for e in entries}
+    rows = [r for r in rows if r["name"] not in names and (
+        not r["name"].startswith(PREFIX) or r["name"].startswith(f"{PREFIX}city")
+        or (keep and r["name"].startswith(keep)))] + entries
     REPORT.write_text(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
