@@ -294,10 +294,17 @@ def _start_server(port: int, workers: int, worker_class: str, threads: int,
     raise SystemExit("the server did not start")
 
 
+def _cpu_seconds(pid: int | str) -> float:
+    """User + system CPU seconds of one process (Linux /proc); 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def _server_cpu(pid: int) -> float:
-    """User + system CPU seconds of the gunicorn master and its workers (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    """CPU seconds of the gunicorn master and its workers."""
     pids = [pid]
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
@@ -305,30 +312,19 @@ def _server_cpu(pid: int) -> float:
             pids += [int(c) for c in children]
     except OSError:
         return float("nan")
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    return sum(_cpu_seconds(p) for p in pids)
 
 
 def _postgres_cpu() -> float:
-    """User + system CPU seconds of this machine's PostgreSQL processes (Linux /proc):
-    their share of a run on PostgreSQL (they run on the same two cores)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """CPU seconds of this machine's PostgreSQL processes: their share of a run on
+    PostgreSQL (they run on the same two cores)."""
     total = 0.0
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            if Path(f"/proc/{entry}/comm").read_text().strip() != "postgres":
-                continue
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            if entry.isdigit() and Path(f"/proc/{entry}/comm").read_text().strip() == "postgres":
+                total += _cpu_seconds(entry)
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
     return total
 
 

@@ -7,8 +7,6 @@ district layer is an override document (see `xinjumin.scoring.rulesets`).
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -128,7 +126,7 @@ def candidate_rule_set(version: IndicatorSystem, as_of: dt.date):
 def indicator_compare(*, version: IndicatorSystem, as_of: dt.date | None = None
                       ) -> dict[str, Any]:
     """Compare `version` with the rule set in force on the whole current population
-    (records export → points.population → points.compare); the summary is stored on the
+    (records read from the database → points.compare); the summary is stored on the
     version and returned. Queue `tasks.indicator_compare_task` for a city-sized run."""
     from points.compare import compare_rule_sets
     from xinjumin.scoring import sources
@@ -136,9 +134,7 @@ def indicator_compare(*, version: IndicatorSystem, as_of: dt.date | None = None
     as_of = as_of or timezone.localdate()
     in_force = rulesets.rule_set_in_force(as_of=as_of)
     candidate = candidate_rule_set(version, as_of)
-    with tempfile.TemporaryDirectory(prefix="xjm-compare-") as tmp:
-        frames = sources.current_frames(Path(tmp))
-        report = compare_rule_sets(frames, as_of, in_force, candidate)
+    report = compare_rule_sets(sources.current_frames(), as_of, in_force, candidate)
     summary = report.to_dict()
     summary.update(against=in_force.content_hash, candidate=candidate.content_hash,
                    computed_at=timezone.now().isoformat())

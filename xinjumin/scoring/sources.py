@@ -5,7 +5,7 @@
 - `current_population()` → the current records of every type as Polars LazyFrames for
   population scoring, read straight from the database (records.columnar.read_population:
   the frames points.population.load_current would give, and the keyed hash of every ID
-  number read); `current_frames(work_dir)` → the frames alone;
+  number read); `current_frames()` → the frames alone;
 - `id_numbers_for(hashes)` → {subject_hash: id_number} (Resident, else the records' own
   encrypted subject id).
 
@@ -51,13 +51,13 @@ def current_population() -> Population:
     return read_population()
 
 
-def current_frames(work_dir: Path | None = None) -> dict:
-    """Current records of every type as Polars LazyFrames (versions applied). Nothing is
-    written (`work_dir` is not used: the records are read from the database)."""
+def current_frames() -> dict:
+    """Current records of every type as Polars LazyFrames (versions applied); nothing is
+    written to disk."""
     return current_population().frames
 
 
-def feeds_dir(work_dir: Path | None = None) -> Path | None:
+def feeds_dir() -> Path | None:
     """The directory of feed files the population is read from (XJM_SCORING_FEEDS), or
     None: the database."""
     feeds = getattr(settings, "XJM_SCORING_FEEDS", "")

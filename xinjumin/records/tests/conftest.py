@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from points.feeds import Record, feed_files, read_file
-from xinjumin.accounts.tests.personas import world  # noqa: F401  (pytest fixture)
+from xinjumin.accounts.tests.personas import (  # noqa: F401  (world: a pytest fixture)
+    ADULT_HS_ID,
+    ADULT_YZ_ID,
+    CHILD_YZ_ID,
+    world,
+)
+from xinjumin.records.services import records_ingest
 
 # xinjumin/records/tests/conftest.py -> the repository root is parents[3]; shared/ is
 # beside the repository (../shared), in this clone and in CI's.
@@ -33,3 +40,25 @@ def feeds_dir() -> Path:
     if not FEEDS.is_dir():
         pytest.fail(f"the shared samples are missing: {FEEDS}")
     return FEEDS
+
+
+def family_records() -> None:
+    """A marriage, a guardianship, a diploma in two versions, a lease and two complexes'
+    rents (one of them the lease's), ingested for the personas."""
+    records_ingest(rows=[
+        {"source": "PSB", "type": "marriage", "record_id": "M-1", "id_number": ADULT_HS_ID,
+         "spouse_id_number": ADULT_YZ_ID, "since": "2012-01-01"},
+        {"source": "PSB", "type": "guardianship", "record_id": "G-1", "id_number":
+         ADULT_YZ_ID, "child_id_number": CHILD_YZ_ID, "since": "2015-05-01"},
+        {"source": "EDU", "type": "diploma", "record_id": "D-1", "id_number": ADULT_YZ_ID,
+         "level": "bachelor", "issued_on": "2010-07-01"},
+        {"source": "EDU", "type": "diploma", "record_id": "D-1", "version": 2, "id_number":
+         ADULT_YZ_ID, "level": "master", "issued_on": "2013-07-01"},
+        {"source": "HOUSING", "type": "lease", "record_id": "L-1", "id_number": ADULT_HS_ID,
+         "district": "330203", "complex_id": "C-9", "monthly_rent": 2000,
+         "start": "2024-01-01"},
+        {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-9", "complex_id":
+         "C-9", "district": "330203", "year": 2026, "average_rent": 3100},
+        {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-8", "complex_id":
+         "C-8", "district": "330203", "year": 2026, "average_rent": 3100},
+    ], today=dt.date(2026, 11, 1))

@@ -30,26 +30,9 @@ from xinjumin.records.selectors import (
 from xinjumin.records.services import records_ingest
 from xinjumin.scoring.selectors import _cited_records
 
+from .conftest import family_records
+
 TABLES = ("records_sourcerecord", "records_recordversion")
-
-
-def _records() -> None:
-    rows = [
-        {"source": "PSB", "type": "marriage", "record_id": "M-1", "id_number": ADULT_HS_ID,
-         "spouse_id_number": ADULT_YZ_ID, "since": "2012-01-01"},
-        {"source": "PSB", "type": "guardianship", "record_id": "G-1", "id_number":
-         ADULT_YZ_ID, "child_id_number": CHILD_YZ_ID, "since": "2015-05-01"},
-        {"source": "EDU", "type": "diploma", "record_id": "D-1", "id_number": ADULT_YZ_ID,
-         "level": "bachelor", "issued_on": "2010-07-01"},
-        {"source": "EDU", "type": "diploma", "record_id": "D-1", "version": 2, "id_number":
-         ADULT_YZ_ID, "level": "master", "issued_on": "2013-07-01"},
-        {"source": "HOUSING", "type": "lease", "record_id": "L-1", "id_number": ADULT_HS_ID,
-         "district": "330203", "complex_id": "C-9", "monthly_rent": 2000,
-         "start": "2024-01-01"},
-        {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-9", "complex_id":
-         "C-9", "district": "330203", "year": 2026, "average_rent": 3100},
-    ]
-    records_ingest(rows=rows, today=dt.date(2026, 11, 1))
 
 
 def _plan(sql: str) -> list[str]:
@@ -99,14 +82,14 @@ def test_the_check_sees_a_scan() -> None:
 
 @pytest.mark.django_db
 def test_engine_records_for_a_family_use_the_indexes() -> None:
-    _records()
+    family_records()
     _assert_indexed(lambda: engine_records_for(id_numbers=[CHILD_YZ_ID]), 6)
     _assert_indexed(lambda: engine_records_for(id_numbers=[ADULT_HS_ID, ADULT_YZ_ID]), 6)
 
 
 @pytest.mark.django_db
 def test_a_complexs_rent_is_found_without_reading_its_leases() -> None:
-    _records()
+    family_records()
     (sql,) = [q for q in _queries(lambda: engine_records_for(id_numbers=[ADULT_HS_ID]))
               if "complex_rent" in q]
     with transaction.atomic():
@@ -118,26 +101,26 @@ def test_a_complexs_rent_is_found_without_reading_its_leases() -> None:
 
 @pytest.mark.django_db
 def test_subject_id_numbers_use_the_indexes() -> None:
-    _records()
+    family_records()
     hashes = [id_number_hash(i) for i in (ADULT_YZ_ID, ADULT_HS_ID, CHILD_YZ_ID, "x" * 18)]
     _assert_indexed(lambda: subject_id_numbers(subject_hashes=hashes), 2)
 
 
 @pytest.mark.django_db
 def test_cited_records_use_the_indexes() -> None:
-    _records()
+    family_records()
     _assert_indexed(lambda: _cited_records(ADULT_YZ_ID, {"EDU:D-1", "PSB:G-1"}), 1)
 
 
 def test_the_back_office_history_uses_the_indexes(world: Any) -> None:
-    _records()
+    family_records()
     clerk = world.users["window_yz"]
     _assert_indexed(lambda: records_history_for(user=clerk, resident=world.adult_yz), 2)
 
 
 @pytest.mark.django_db
 def test_an_import_of_complex_rents_finds_the_leases_by_index() -> None:
-    _records()
+    family_records()
     rent = {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-9", "version": 2,
             "complex_id": "C-9", "district": "330203", "year": 2026, "average_rent": 3300}
     _assert_indexed(lambda: records_ingest(rows=[rent], today=dt.date(2026, 11, 2)), 1)

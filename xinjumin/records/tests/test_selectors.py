@@ -18,9 +18,9 @@ from xinjumin.accounts.tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import NotFound
 from xinjumin.records.selectors import engine_records_for, records_history_for
-from xinjumin.records.services import records_import_file, records_ingest
+from xinjumin.records.services import records_import_file
 
-from .conftest import records_in
+from .conftest import family_records, records_in
 
 AS_OF = dt.date(2026, 12, 1)
 
@@ -52,29 +52,9 @@ def test_engine_records_score_like_all_records(feeds_dir: Path) -> None:
                                      for r in engine_records_for(id_numbers=[p])}
 
 
-def _family_records() -> None:
-    records_ingest(rows=[
-        {"source": "PSB", "type": "marriage", "record_id": "M-1", "id_number": ADULT_HS_ID,
-         "spouse_id_number": ADULT_YZ_ID, "since": "2012-01-01"},
-        {"source": "PSB", "type": "guardianship", "record_id": "G-1", "id_number":
-         ADULT_YZ_ID, "child_id_number": CHILD_YZ_ID, "since": "2015-05-01"},
-        {"source": "EDU", "type": "diploma", "record_id": "D-1", "id_number": ADULT_YZ_ID,
-         "level": "bachelor", "issued_on": "2010-07-01"},
-        {"source": "EDU", "type": "diploma", "record_id": "D-1", "version": 2, "id_number":
-         ADULT_YZ_ID, "level": "master", "issued_on": "2013-07-01"},
-        {"source": "HOUSING", "type": "lease", "record_id": "L-1", "id_number": ADULT_HS_ID,
-         "district": "330203", "complex_id": "C-9", "monthly_rent": 2000,
-         "start": "2024-01-01"},
-        {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-9", "complex_id":
-         "C-9", "district": "330203", "year": 2026, "average_rent": 3100},
-        {"source": "HOUSING", "type": "complex_rent", "record_id": "CR-8", "complex_id":
-         "C-8", "district": "330203", "year": 2026, "average_rent": 3100},
-    ], today=dt.date(2026, 11, 1))
-
-
 @pytest.mark.django_db
 def test_engine_records_follow_family_links_both_ways() -> None:
-    _family_records()
+    family_records()
     keys = {r.record_id for r in engine_records_for(id_numbers=[CHILD_YZ_ID])}
     # The child's guardian (by the child's side of the link), the guardian's records, and
     # the guardian's spouse by the spouse's side of the marriage; the spouse's lease and
@@ -89,7 +69,7 @@ def test_engine_records_follow_family_links_both_ways() -> None:
 
 
 def test_history_per_department_in_scope_only(world: Any) -> None:
-    _family_records()
+    family_records()
     clerk = world.users["window_yz"]
     before = AuditEvent.objects.filter(action="resident.read").count()
     history = records_history_for(user=clerk, resident=world.adult_yz)
@@ -116,6 +96,6 @@ def test_subject_id_numbers_as_subject_or_linked() -> None:
     from xinjumin.people.selectors import id_number_hash
     from xinjumin.records.selectors import subject_id_numbers
 
-    _family_records()
+    family_records()
     hashes = {id_number_hash(i): i for i in (ADULT_YZ_ID, ADULT_HS_ID, CHILD_YZ_ID)}
     assert subject_id_numbers(subject_hashes=[*hashes, "nobody"]) == hashes

@@ -15,10 +15,8 @@ from points.feeds.readers import feed_files
 from points.synth import generate
 from xinjumin.records.services import records_import_file
 from xinjumin.scoring.bulk import scores_rescore_all
-from xinjumin.scoring.compute import text
 from xinjumin.scoring.models import StoredScore
-from xinjumin.scoring.sources import subject_hash
-from xinjumin.scoring.tests.conftest import AS_OF, JSONL, expected_rows
+from xinjumin.scoring.tests.conftest import AS_OF, JSONL, assert_nightly_rows, expected_rows
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 STORED = ("subject_hash", "as_of", "rule_set", "is_minor", "common", "home_district",
@@ -68,17 +66,8 @@ def test_the_nightly_from_the_database_gives_the_expected_scores(
     assert run.count == len(rows)
     seconds = run.detail["seconds"]
     assert {"read", "decrypt", "score", "hash", "store"} <= set(seconds)
-    for row in rows:
-        s = StoredScore.objects.get(subject_hash=subject_hash(row["id_number"]),
-                                    is_current=True)
-        assert s.source == StoredScore.Source.NIGHTLY and s.as_of == AS_OF
-        if row["is_minor"] == "true":
-            assert s.common is None and s.scores is None
-            continue
-        assert str(s.common) == row["common"]
-        assert {d: text(h) for d, h in s.score_map.items()} == {
-            k[6:]: v for k, v in row.items() if k.startswith("score_")}
-        assert s.frozen is (row["frozen"] == "true")
+    assert run.as_of == AS_OF
+    assert_nightly_rows(rows, run)
     again = scores_rescore_all(as_of=AS_OF + dt.timedelta(days=1))
     assert StoredScore.objects.filter(is_current=True).count() == again.count == len(rows)
 

@@ -11,11 +11,10 @@ from django.utils import timezone
 from xinjumin.audit.models import AuditEvent
 from xinjumin.records.services import records_ingest
 from xinjumin.scoring.bulk import scores_rescore_all
-from xinjumin.scoring.compute import text
 from xinjumin.scoring.models import ScoreRun, StoredScore
 from xinjumin.scoring.services import score_for
 from xinjumin.scoring.sources import subject_hash
-from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
+from xinjumin.scoring.tests.conftest import AS_OF, assert_nightly_rows, expected_rows
 
 ROWS = expected_rows()
 pytestmark = [pytest.mark.usefixtures("samples"), pytest.mark.django_db]
@@ -61,18 +60,8 @@ def test_nightly_run_stores_everyone_exactly() -> None:
     run = scores_rescore_all(as_of=AS_OF)
     assert run.count == len(ROWS)
     assert StoredScore.objects.filter(is_current=True, source="nightly").count() == len(ROWS)
-    for row in ROWS:
-        s = StoredScore.objects.get(subject_hash=subject_hash(row["id_number"]),
-                                    is_current=True)
-        assert s.rule_set == run.rule_set and s.as_of == AS_OF
-        if row["is_minor"] == "true":
-            assert s.common is None and s.scores is None
-            continue
-        assert str(s.common) == row["common"]
-        assert {d: text(h) for d, h in s.score_map.items()} == {
-            k[6:]: v for k, v in row.items() if k.startswith("score_")}
-        assert text(s.items["c"].get("permit", 0)) == row["permit"]
-        assert s.frozen is (row["frozen"] == "true")
+    assert run.as_of == AS_OF
+    assert_nightly_rows(ROWS, run)
     assert AuditEvent.objects.filter(action="scores.rescore_all",
                                      object_id=str(run.pk)).exists()
     # the second night replaces the current rows (keeping last night's as history here)
