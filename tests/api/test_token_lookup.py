@@ -1,18 +1,29 @@
-"""The bearer token is looked up in one prepared query (api.credentials, api.prepared) and
+"""The bearer token is looked up in one prepared query (api.credentials, core.prepared) and
 checked against the database on every request: revocation, expiry and a deactivated
-account take effect on the next request, in the same server process."""
+account take effect on the next request, in the same server process. The same query
+brings the user's own resident (district, street) and, for GET /me/score, their current
+stored score."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.conftest import API, assert_error
 from tests.api.routed import RoutedClient
+from xinjumin.accounts.access import access_own_resident
 from xinjumin.accounts.models import User
-from xinjumin.api.credentials import api_token_resolve
+from xinjumin.api.credentials import _token_query, api_token_resolve
 from xinjumin.api.models import ApiToken
+from xinjumin.api.score_cache import TOKEN_WITH_CURRENT_SCORE, current_score_of_token
+from xinjumin.core.errors import NotFound
+from xinjumin.people.models import Resident
+from xinjumin.scoring.models import StoredScore
 
 
 def _client(token: str) -> RoutedClient:
@@ -91,3 +102,73 @@ def test_malformed_and_unknown_tokens_resolve_to_nothing(people):
     assert api_token_resolve(token="not-ours") is None
     assert api_token_resolve(token="xjt_unknown") is None
     assert api_token_resolve(token="xjt_' OR 1=1 --") is None
+
+
+def test_a_residents_token_brings_their_own_resident_in_the_same_query(
+        people, django_assert_num_queries):
+    token = people.token("resident")
+    api_token_resolve(token=token)  # first use writes last_used_at
+    with django_assert_num_queries(1):
+        record = api_token_resolve(token=token)
+        assert record is not None
+        own = access_own_resident(user=record.user)  # no query of its own
+    stored = Resident.objects.select_related("district", "street").get(pk=people.resident.pk)
+    for field in Resident._meta.concrete_fields:
+        assert getattr(own, field.attname) == getattr(stored, field.attname), field.name
+    assert own.id_number == people.resident.id_number  # decrypts as a loaded one
+    assert own.district == stored.district and own.district.name == stored.district.name
+    assert own.street == stored.street and (own.street is None) == (stored.street_id is None)
+    assert not own._state.adding and own._state.db == "default"
+
+
+def test_a_staff_token_has_no_resident_and_the_resident_door_stays_shut(people):
+    record = api_token_resolve(token=people.token("yinzhou_clerk"))
+    assert record is not None
+    assert record.user.resident_id is None and record.user.resident is None
+    with pytest.raises(NotFound):
+        access_own_resident(user=record.user)
+
+
+def test_a_moved_resident_is_read_anew_with_the_next_token_lookup(people):
+    token = people.token("resident")
+    before = api_token_resolve(token=token)
+    assert before is not None and access_own_resident(user=before.user).district_id == "330212"
+    Resident.objects.filter(pk=people.resident.pk).update(district_id="330203",
+                                                         street_id=None)
+    after = api_token_resolve(token=token)
+    assert after is not None
+    own = access_own_resident(user=after.user)
+    assert own.district_id == "330203" and own.district.code == "330203"
+    assert own.street is None
+
+
+def test_the_score_token_query_reads_the_current_score_with_the_token(people):
+    token = people.token("resident")
+    record = api_token_resolve(token=token, query=TOKEN_WITH_CURRENT_SCORE)
+    assert record is not None and current_score_of_token(record) == []  # none stored yet
+    client = _client(token)
+    assert client.get(f"{API}/me/score").status_code == 200  # computes and stores one
+    stored = StoredScore.objects.get(subject_hash=people.resident.id_hash, is_current=True)
+    record = api_token_resolve(token=token, query=TOKEN_WITH_CURRENT_SCORE)
+    assert current_score_of_token(record) == [(stored.pk, stored.as_of, stored.rule_set)]
+    assert isinstance(current_score_of_token(record)[0][1], dt.date)
+    # a plain lookup brings no score: the cache must read it itself
+    assert current_score_of_token(api_token_resolve(token=token)) is None
+
+
+@pytest.mark.parametrize("with_score", [False, True], ids=["token", "token and score"])
+def test_the_token_lookups_use_indexes(people, with_score):
+    token = people.token("resident")
+    query = TOKEN_WITH_CURRENT_SCORE if with_score else _token_query
+    with CaptureQueriesContext(connection) as captured:
+        api_token_resolve(token=token, query=query)
+    sql = captured.captured_queries[0]["sql"]
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL enable_seqscan = off")  # a scan only if no index serves
+            cur.execute("EXPLAIN " + sql)
+            scans = [r[0] for r in cur.fetchall() if "Seq Scan" in r[0]]
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + sql)
+            scans = [r[-1] for r in cur.fetchall() if r[-1].startswith("SCAN ")]
+    assert scans == [], sql

@@ -121,9 +121,29 @@ _DISTRICT = [f.attname for f in District._meta.concrete_fields]
 _STREET = [f.attname for f in Street._meta.concrete_fields]
 
 
+def own_resident_columns(prefix: str = "") -> list[str]:
+    """The columns of a resident with its district and street, for `values_list` on
+    Resident (`prefix` ""), or on a model that leads to it (e.g. "user__resident__");
+    `own_resident_from_row` makes the instances."""
+    return [*(prefix + n for n in _RESIDENT), *(f"{prefix}district__{n}" for n in _DISTRICT),
+            *(f"{prefix}street__{n}" for n in _STREET)]
+
+
+def own_resident_from_row(row: tuple[Any, ...]) -> Resident | None:
+    """The Resident (district and street attached) from the `own_resident_columns`
+    values; None when the row has none (a left join found no resident)."""
+    a, b = len(_RESIDENT), len(_RESIDENT) + len(_DISTRICT)
+    if row[0] is None:
+        return None
+    resident = Resident.from_db(DEFAULT_DB_ALIAS, _RESIDENT, row[:a])
+    resident.district = District.from_db(DEFAULT_DB_ALIAS, _DISTRICT, row[a:b])
+    resident.street = (Street.from_db(DEFAULT_DB_ALIAS, _STREET, row[b:])
+                       if resident.street_id is not None else None)
+    return resident
+
+
 def _own_resident_row(pk: int) -> QuerySet[Any, Any]:
-    return Resident.objects.filter(pk=pk).values_list(
-        *_RESIDENT, *(f"district__{n}" for n in _DISTRICT), *(f"street__{n}" for n in _STREET))
+    return Resident.objects.filter(pk=pk).values_list(*own_resident_columns())
 
 
 # Every API request of a resident reads their own record: compiled once (core.prepared).
@@ -132,17 +152,19 @@ _own_resident_query = PreparedQuery(_own_resident_row, pk=int)
 
 def access_own_resident(*, user: Any) -> Resident:
     """The resident record of a resident account (with district and street), else
-    NotFound."""
+    NotFound. A bearer request has it already: the token's query read it (api.credentials,
+    `own_resident_columns`), in the same request."""
     if not _active(user) or user.role != Role.RESIDENT or not user.resident_id:
         raise _resident_not_found()
+    field = user._meta.get_field("resident")
+    if field.is_cached(user):
+        cached = field.get_cached_value(user)
+        if cached is not None and cached.pk == user.resident_id:
+            return cached
     rows = _own_resident_query.rows(pk=user.resident_id)
-    if not rows:
+    resident = own_resident_from_row(rows[0]) if rows else None
+    if resident is None:
         raise _resident_not_found()
-    row, a, b = rows[0], len(_RESIDENT), len(_RESIDENT) + len(_DISTRICT)
-    resident = Resident.from_db(DEFAULT_DB_ALIAS, _RESIDENT, row[:a])
-    resident.district = District.from_db(DEFAULT_DB_ALIAS, _DISTRICT, row[a:b])
-    resident.street = (Street.from_db(DEFAULT_DB_ALIAS, _STREET, row[b:])
-                       if resident.street_id is not None else None)
     return resident
 
 

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from points.feeds.schema import SOURCES, TYPES_BY_SOURCE
+from xinjumin.accounts.access import own_resident_columns, own_resident_from_row
 from xinjumin.accounts.models import User
 from xinjumin.api.models import ApiKey, ApiToken
 from xinjumin.audit.services import audit_record
@@ -54,36 +55,56 @@ def api_token_issue(*, user, kind: str) -> IssuedToken:  # type: ignore[no-untyp
 
 _TOKEN_FIELDS = [f.attname for f in ApiToken._meta.concrete_fields]
 _USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+# the token, its user, and the user's own resident with district and street (left joined:
+# staff have none)
+TOKEN_COLUMNS = [*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS),
+                 *own_resident_columns("user__resident__")]
+
+
+def token_queryset(token_hash: str) -> QuerySet[Any, Any]:
+    """The token with this digest (at most one): `.values_list(*TOKEN_COLUMNS, ...)` of it
+    is what `api_token_resolve` reads."""
+    return ApiToken.objects.filter(token_hash=token_hash)
 
 
 def _token_lookup(token_hash: str) -> QuerySet[Any, Any]:
-    return (ApiToken.objects.filter(token_hash=token_hash)
-            .values_list(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1])
+    return token_queryset(token_hash).values_list(*TOKEN_COLUMNS)[:1]
 
 
-# One query, the token with its user, compiled once (prepared.py): it runs on every request.
+# One query, the token with its user and their resident, compiled once (prepared.py): it
+# runs on every request.
 _token_query = PreparedQuery(_token_lookup, token_hash=str)
 
 
-def api_token_resolve(*, token: str) -> ApiToken | None:
-    """The live token record (with its user) for a presented bearer token, or None.
+def api_token_resolve(*, token: str, query: PreparedQuery = _token_query
+                      ) -> ApiToken | None:
+    """The live token record (with its user, and a resident account's own resident with
+    district and street, so that `access_own_resident` needs no query) for a presented
+    bearer token, or None.
 
     Read from the database on every call: a revoked or expired token, or a deactivated
-    account, is refused at once."""
+    account, is refused at once. `query` may be another one-row PreparedQuery (parameter
+    `token_hash`) of `token_queryset` whose columns are TOKEN_COLUMNS followed by others,
+    read in the same round trip; their values are the record's `extra_columns`."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    found = _token_query.rows(token_hash=_digest(token))
+    found = query.rows(token_hash=_digest(token))
     if not found:
         return None
+    row = found[0]
     now = timezone.now()
-    n = len(_TOKEN_FIELDS)
-    record = ApiToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_FIELDS, found[0][:n])
+    n, m = len(_TOKEN_FIELDS), len(_TOKEN_FIELDS) + len(_USER_FIELDS)
+    record = ApiToken.from_db(DEFAULT_DB_ALIAS, _TOKEN_FIELDS, row[:n])
     if record.revoked_at is not None or record.expires_at <= now:
         return None
-    user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, found[0][n:])
+    user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, row[n:m])
     if not user.is_active:
         return None
+    resident = own_resident_from_row(row[m:len(TOKEN_COLUMNS)])
+    if resident is not None or user.resident_id is None:
+        user.resident = resident  # cached on the user: access_own_resident reads it
     record.user = user
+    record.extra_columns = row[len(TOKEN_COLUMNS):]  # type: ignore[attr-defined]
     # At most one write a minute per token: last use is informative, not exact.
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)

@@ -25,9 +25,10 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 
+from xinjumin.api.credentials import TOKEN_COLUMNS, token_queryset
 from xinjumin.api.schemas_score import ScoreOut
 from xinjumin.core.prepared import PreparedQuery
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
@@ -82,10 +83,37 @@ def _current_score(subject_hash: str) -> QuerySet[Any, Any]:
 
 # Run on every read, hit or not: compiled once (prepared.py).
 _current_score_query = PreparedQuery(_current_score, subject_hash=str)
+_CURRENT = ("current_pk", "current_as_of", "current_rule_set")
 
 
-def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...] | None:
-    stored = _current_score_query.rows(subject_hash=resident.id_hash)
+def _token_with_current_score(token_hash: str) -> QuerySet[Any, Any]:
+    current = StoredScore.objects.filter(subject_hash=OuterRef("user__resident__id_hash"),
+                                         is_current=True)
+    return (token_queryset(token_hash)
+            .annotate(**{name: Subquery(current.values(column)[:1]) for name, column
+                         in zip(_CURRENT, ("pk", "as_of", "rule_set"), strict=True)})
+            .values_list(*TOKEN_COLUMNS, *_CURRENT)[:1])
+
+
+# GET /me/score's bearer token lookup (api.auth.OwnScoreBearerAuth): the token, its user,
+# their resident and that resident's current stored score in one round trip.
+TOKEN_WITH_CURRENT_SCORE = PreparedQuery(_token_with_current_score, token_hash=str)
+
+
+def current_score_of_token(record: Any) -> list[tuple[Any, ...]] | None:
+    """The current stored score row (pk, as_of, rule_set), as a list of none or one, that
+    TOKEN_WITH_CURRENT_SCORE read with the token `record` in this request; None when the
+    request did not come with such a token (a session), so that it must be read."""
+    extra = getattr(record, "extra_columns", ())
+    if len(extra) != len(_CURRENT):
+        return None
+    return [] if extra[0] is None else [tuple(extra)]
+
+
+def _key(resident: Any, district: str | None, as_of: dt.date,
+         stored: list[tuple[Any, ...]] | None = None) -> tuple[Any, ...] | None:
+    if stored is None:
+        stored = _current_score_query.rows(subject_hash=resident.id_hash)
     if not stored or stored[0][1] != as_of:
         return None
     pk, _as_of, rule_set = stored[0]
@@ -112,11 +140,14 @@ def _put(key: tuple[Any, ...], body: bytes) -> None:
 
 
 def own_score_json(*, user: Any, resident: Any, district: str | None,
-                   as_of: dt.date | None) -> bytes:
+                   as_of: dt.date | None, current: list[tuple[Any, ...]] | None = None
+                   ) -> bytes:
     """The JSON body of the resident's explained score (ScoreOut), cached. The caller has
-    checked that `resident` is the user's own (accounts.access.access_own_resident)."""
+    checked that `resident` is the user's own (accounts.access.access_own_resident).
+    `current`: their current stored score row as read in this request
+    (`current_score_of_token`), else None and it is read here."""
     day = as_of or timezone.localdate()
-    key = _key(resident, district, day)
+    key = _key(resident, district, day, current)
     if key is not None:
         body = _get(key)
         if body is not None:

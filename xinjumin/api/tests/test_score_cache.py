@@ -36,13 +36,13 @@ def _refs(body: dict) -> set[str]:
     return {r["ref"] for c in body["categories"] for i in c["items"] for r in i["records"]}
 
 
-def test_a_repeated_read_is_the_same_body_with_three_queries(
+def test_a_repeated_read_is_the_same_body_with_one_query(
         resident_client, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
     first = resident_client.get(URL)
     assert first.status_code == 200, first.content
     body = first.json()
     assert body["common"] and _refs(body), body  # explained: the records behind items
-    with django_assert_max_num_queries(3):  # token + own resident + stored score id
+    with django_assert_max_num_queries(1):  # token, own resident, stored score id: one
         again = resident_client.get(URL)
     assert again.content == first.content
 
