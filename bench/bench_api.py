@@ -10,8 +10,9 @@
   the gunicorn processes during the run / requests) and the machine's load average.
   Separately labelled (not instead): the same 50 clients each thinking between requests
   for 0.5–1.5 s at random (mean 1 s, so that the clients do not stay in step and send
-  bursts of 50), i.e. a realistic load; these clients are Python threads (wrk's delay()
-  distorts about 1% of the measured latencies);
+  bursts of 50), each sending its first request at a random moment of the first second,
+  i.e. a realistic load; these clients are Python threads (wrk's delay() distorts about
+  1% of the measured latencies);
 - the same on the city database that bench_scoring.py builds (5.1 M residents, 36 M
   records; skipped with --no-city or when it is absent), for 4,500 residents picked at
   random with last night's score: each one's first read of the day (the explanation
@@ -406,6 +407,11 @@ def _python_clients(port: int, tokens: list[str], clients: int, seconds: float,
     def client(i: int) -> None:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         k = i
+        if think_ms:
+            # thinking clients arrive spread over one think time, as people do: started
+            # together, their first requests were one burst of `clients` requests (5% of
+            # a 20 s run of 50 clients), and that burst alone made the p95
+            time.sleep(random.uniform(0, think_ms / 1000))
         while time.monotonic() < stop and len(latencies[i]) < per_client:
             t0 = time.perf_counter()
             try:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tests.api.conftest import API, assert_error
 from tests.api.routed import RoutedClient
-from xinjumin.accounts.access import access_own_resident
+from xinjumin.accounts.access import access_own_resident, access_resident
 from xinjumin.accounts.models import User
 from xinjumin.api.credentials import _token_query, api_token_resolve
 from xinjumin.api.models import ApiToken
@@ -112,6 +112,8 @@ def test_a_residents_token_brings_their_own_resident_in_the_same_query(
         record = api_token_resolve(token=token)
         assert record is not None
         own = access_own_resident(user=record.user)  # no query of its own
+        # the scope check of one's own record (e.g. reading one's score) needs none either
+        assert access_resident(user=record.user, resident_id=own.pk) is own
     stored = Resident.objects.select_related("district", "street").get(pk=people.resident.pk)
     for field in Resident._meta.concrete_fields:
         assert getattr(own, field.attname) == getattr(stored, field.attname), field.name

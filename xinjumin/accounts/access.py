@@ -90,6 +90,8 @@ def access_resident(*, user: Any, resident_id: Any, purpose: str = "read") -> Re
         pk = int(resident_id)
     except (TypeError, ValueError):
         raise _resident_not_found() from None
+    if _active(user) and user.role == Role.RESIDENT and pk == user.resident_id:
+        return access_own_resident(user=user)  # always in their scope; often read already
     resident = residents_in_scope(user=user).select_related("district", "street").filter(
         pk=pk).first()
     if resident is None:
