@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from xinjumin.accounts.models import User
@@ -90,3 +91,30 @@ def test_what_cannot_be_prepared_is_refused_on_first_use(tokens):
         flat.rows(h="h1")
     with pytest.raises(TypeError):
         PreparedQuery(lambda at: ApiToken.objects.values_list("pk"), at=float).rows(at=1.0)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cur.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_on_postgresql_the_statement_is_prepared_once_per_connection(tokens):
+    query = PreparedQuery(_by_hash, token_hash=str)
+    before = [s for s in _prepared_statements() if "api_apitoken" in s]
+    for token in tokens * 2:
+        assert query.rows(token_hash=token.token_hash) == list(_by_hash(token.token_hash))
+    mine = [s for s in _prepared_statements() if "api_apitoken" in s and s not in before]
+    assert len(mine) == 1, mine  # one statement, parameters bound on the server
+    assert "$1" in mine[0] and "h0" not in mine[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the preparing cursor")
+def test_a_database_error_is_djangos_and_the_connection_goes_on(tokens):
+    query = PreparedQuery(lambda token_hash: ApiToken.objects.filter(
+        token_hash=token_hash).values_list("pk"), token_hash=str)
+    assert query.rows(token_hash="h0") == [(tokens[0].pk,)]
+    with pytest.raises(DataError), transaction.atomic():
+        query.rows(token_hash="\x00")  # PostgreSQL takes no NUL in text
+    assert query.rows(token_hash="h1") == [(tokens[1].pk,)]

@@ -186,6 +186,14 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # psycopg prepares a statement only when asked (core.prepared's lookups, behind
+        # every API request); Django's own queries bind on the client and are never
+        # prepared. Django's default (None) turns preparing off: set
+        # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep them.
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+                "prepare_threshold", 2**31 - 1)
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must be set when XJM_ENV=production")

@@ -14,6 +14,15 @@ integer/key equality); anything the ORM would convert (dates, decimals) belongs 
 queryset as a constant or in a check in Python after the lookup. A marker the compiled
 SQL does not hold, exactly once, stops the first call with an error rather than running
 a wrong query.
+
+On PostgreSQL the statement is also prepared on the server, once per connection: PostgreSQL
+plans each statement it is sent, and for the token lookup of GET /me/score (five tables,
+three subqueries) planning took 0.31 ms of the 0.36 ms it cost there. Django binds
+parameters on the client and prepares nothing (for connection poolers); these lookups use
+a server-binding cursor that prepares, wrapped like Django's own, when the connection
+allows preparing (settings give psycopg a prepare_threshold that Django's client-binding
+cursors never use). Behind a pooler that cannot keep prepared statements (PgBouncer in
+transaction mode before 1.21), DATABASE_PREPARED_STATEMENTS=false turns this off.
 """
 
 from __future__ import annotations
@@ -99,10 +108,38 @@ class PreparedQuery:
             if type(values[name]) is not kind:
                 raise TypeError(f"PreparedQuery: {name} must be {kind.__name__}")
         params = [values[v] if is_param else v for is_param, v in compiled.slots]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters and rows:
             return [tuple(row) for row in
                     compiled.compiler.apply_converters(rows, compiled.converters)]
         return [tuple(row) for row in rows]
+
+
+_preparing_cursor: Any = None
+
+
+def _cursor(connection: Any) -> Any:
+    """A cursor of `connection` wrapped as Django wraps its own (errors, query logging,
+    thread check); on PostgreSQL one that binds parameters on the server and prepares
+    each statement on first use (psycopg keeps them per connection)."""
+    global _preparing_cursor
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:  # preparing turned off
+        return connection.cursor()
+    if _preparing_cursor is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+            def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+                return super().execute(query, params, prepare=True)
+
+        _preparing_cursor = PreparingCursor
+    # the rest of what connection.cursor() does (BaseDatabaseWrapper._cursor), with this
+    # cursor class
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor(connection.connection))
