@@ -121,15 +121,18 @@ _preparing_cursor: Any = None
 
 
 def _cursor(connection: Any) -> Any:
-    """A cursor of `connection` wrapped as Django wraps its own (errors, query logging,
-    thread check); on PostgreSQL one that binds parameters on the server and prepares
-    each statement on first use (psycopg keeps them per connection)."""
+    """A cursor of `connection` wrapped as Django wraps its own (errors, thread check);
+    on PostgreSQL, unless queries are being logged, one that binds parameters on the
+    server and prepares each statement on first use (psycopg keeps them per
+    connection)."""
     global _preparing_cursor
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:  # preparing turned off
+    if connection.connection.prepare_threshold is None or connection.queries_logged:
+        # preparing turned off; or queries are being logged (DEBUG, tests counting
+        # queries): a prepared statement run again leaves no SQL text to log
         return connection.cursor()
     if _preparing_cursor is None:
         from django.db.backends.postgresql.base import ServerBindingCursor
