@@ -31,7 +31,8 @@ from django.utils import timezone, translation
 from xinjumin.api.credentials import TOKEN_COLUMNS, token_queryset
 from xinjumin.api.schemas_score import ScoreOut
 from xinjumin.core.prepared import PreparedQuery
-from xinjumin.scoring.models import IndicatorSystem, StoredScore
+from xinjumin.scoring.models import StoredScore
+from xinjumin.scoring.rulesets import versions_in_force_key
 from xinjumin.scoring.selectors import resident_score_view
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -62,13 +63,8 @@ def _versions_in_force(as_of: dt.date) -> str:
     seen = _in_force.get(as_of)
     if seen is not None and now - seen[0] < IN_FORCE_SECONDS:
         return seen[1]
-    rows = (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
-                                           effective_from__lte=as_of)
-            .order_by("layer", "-effective_from").values_list("layer", "id"))
-    latest: dict[str, int] = {}
-    for layer, pk in rows:
-        latest.setdefault(layer, pk)
-    value = ",".join(f"{k}={v}" for k, v in sorted(latest.items()))
+    value = ",".join(f"{layer}={pk}" for layer, pk, _hash
+                     in versions_in_force_key(as_of=as_of))
     if len(_in_force) > 16:
         _in_force.clear()
     _in_force[as_of] = (now, value)
@@ -95,7 +91,7 @@ def _token_with_current_score(token_hash: str) -> QuerySet[Any, Any]:
             .values_list(*TOKEN_COLUMNS, *_CURRENT)[:1])
 
 
-# GET /me/score's bearer token lookup (api.auth.OwnScoreBearerAuth): the token, its user,
+# GET /me/score's bearer token lookup (api.auth.OWN_SCORE_AUTH): the token, its user,
 # their resident and that resident's current stored score in one round trip.
 TOKEN_WITH_CURRENT_SCORE = PreparedQuery(_token_with_current_score, token_hash=str)
 

@@ -134,6 +134,25 @@ def versions_in_force(*, as_of: dt.date) -> tuple[Any, list[Any]]:
     return city, layers
 
 
+def versions_in_force_key(*, as_of: dt.date) -> tuple[tuple[str, int, str], ...]:
+    """(layer, id, content hash) of each published version in force at D, by layer: names
+    the rule set in force without reading the documents (one small query)."""
+    from xinjumin.scoring.models import IndicatorSystem
+
+    rows = (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
+                                           effective_from__lte=as_of)
+            .order_by("layer", "-effective_from").values_list("layer", "id", "content_hash"))
+    latest: dict[str, tuple[str, int, str]] = {}
+    for layer, pk, content_hash in rows:
+        latest.setdefault(layer, (layer, pk, content_hash))
+    return tuple(latest[layer] for layer in sorted(latest))
+
+
+# {versions_in_force_key: RuleSet}: stored versions never change (the key holds their
+# content hashes), so a rule set once loaded is found again without its documents
+_IN_FORCE: dict[tuple[tuple[str, int, str], ...], RuleSet] = {}
+
+
 def rule_set_in_force(*, as_of: dt.date, district: str | None = None) -> RuleSet:
     """The points RuleSet in force at D: the published city version in force with every
     published district layer in force merged in. All layers are merged whatever
@@ -141,8 +160,17 @@ def rule_set_in_force(*, as_of: dt.date, district: str | None = None) -> RuleSet
     `district`, when given, must be one of the ten codes."""
     if district is not None and district not in DISTRICT_CODES:
         raise ValueError(f"unknown district {district}")
+    rule_set = _IN_FORCE.get(versions_in_force_key(as_of=as_of))
+    if rule_set is not None:
+        return rule_set
     city, layers = versions_in_force(as_of=as_of)
-    return merged_rule_set(city.yaml_text, [v.yaml_text for v in layers])
+    rule_set = merged_rule_set(city.yaml_text, [v.yaml_text for v in layers])
+    if len(_IN_FORCE) >= 64:
+        _IN_FORCE.clear()
+    # keyed by what was read (a version published in between names this rule set)
+    _IN_FORCE[tuple(sorted((v.layer, v.pk, v.content_hash) for v in (city, *layers)))] = (
+        rule_set)
+    return rule_set
 
 
 _STRIPPED: dict[str, RuleSet] = {}

@@ -97,6 +97,28 @@ def _cited_records(id_number: str, refs: set[str]) -> tuple[dict[str, Record], s
     return records, spouses - {"", id_number}
 
 
+def _cited_among(records: list[Record], id_number: str, refs: set[str]
+                 ) -> tuple[dict[str, Record], set[str]]:
+    """What `_cited_records` reads, taken from the live records a score was just computed
+    from (they hold the person's marriages and every record the score cites)."""
+    from xinjumin.records.codec import LINKED_FIELD_OF_TYPE
+
+    linked_field = LINKED_FIELD_OF_TYPE["marriage"]
+    cited: dict[str, Record] = {}
+    spouses: set[str] = set()
+    for record in records:
+        if record.type == "marriage":
+            linked = record.fields.get(linked_field) or ""
+            if record.id_number == id_number:
+                spouses.add(linked)
+            elif linked == id_number:
+                spouses.add(record.id_number or "")
+        ref = f"{record.source}:{record.record_id}"
+        if ref in refs:
+            cited[ref] = record
+    return cited, spouses - {"", id_number}
+
+
 def _record_view(record: Record, id_number: str, spouses: set[str]) -> dict[str, Any]:
     zh, en, date_field = record_type(record.type)
     own = record.id_number == id_number
@@ -161,14 +183,20 @@ def score_view(*, id_number: str, resident_pk: int | None = None,
     """The explained score of one person (no access check: call `resident_score_view`)."""
     from xinjumin.scoring.services import stored_or_computed
 
-    row, rule_set = stored_or_computed(id_number=id_number, as_of=as_of)
+    read: dict[str, Any] = {}
+    row, rule_set = stored_or_computed(id_number=id_number, as_of=as_of, read=read)
     district = district or row.home_district or None
     expl = row.explanation or {}
     refs, detail = expl.get("refs") or {}, expl.get("detail") or {}
     drefs = (expl.get("drefs") or {}).get(district or "", {})
     ddetail = (expl.get("ddetail") or {}).get(district or "", {})
     used = {r for ids in [*refs.values(), *drefs.values()] for r in ids}
-    cited, spouses = _cited_records(id_number, used) if used else ({}, set())
+    if not used:
+        cited, spouses = {}, set()
+    elif "records" in read:  # computed just now from these records
+        cited, spouses = _cited_among(read["records"], id_number, used)
+    else:
+        cited, spouses = _cited_records(id_number, used)
     records = {ref: _record_view(rec, id_number, spouses) for ref, rec in cited.items()}
     stored = row.items or {"c": {}, "d": {}}
     categories = []

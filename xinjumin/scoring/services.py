@@ -60,8 +60,12 @@ def _residents(hashes: Iterable[str]) -> dict[str, Resident]:
 
 
 def _rows_for(id_numbers: dict[str, str], as_of: dt.date, rule_set: Any, source: str,
-              only_scored: bool) -> list[dict[str, Any]]:
-    index = RecordIndex(sources.records_for(list(id_numbers.values())), live=True)
+              only_scored: bool, read: dict[str, Any] | None = None
+              ) -> list[dict[str, Any]]:
+    records = sources.records_for(list(id_numbers.values()))
+    if read is not None:
+        read["records"] = records
+    index = RecordIndex(records, live=True)
     residents = _residents(id_numbers)
     now = timezone.now()
     rows = []
@@ -123,11 +127,13 @@ def district_code(district: str | None) -> str | None:
     return district
 
 
-def stored_or_computed(*, id_number: str, as_of: dt.date | None = None
-                       ) -> tuple[StoredScore, Any]:
+def stored_or_computed(*, id_number: str, as_of: dt.date | None = None,
+                       read: dict[str, Any] | None = None) -> tuple[StoredScore, Any]:
     """(current StoredScore, rule set) for one person as of D: the stored row if it is for
     D under the rule set in force and explained, else computed now (and stored as current
-    unless a later as-of is already current). NotFound when nothing is known of them."""
+    unless a later as-of is already current). NotFound when nothing is known of them.
+    `read`: when given and the score is computed here, receives under "records" the live
+    records it was computed from (so that the caller need not read them again)."""
     id_number = parse_id(id_number)
     as_of = as_of or _today()
     rule_set = _rule_set(as_of)
@@ -136,7 +142,7 @@ def stored_or_computed(*, id_number: str, as_of: dt.date | None = None
     if row and row.as_of == as_of and row.rule_set == rule_set.content_hash and row.explained:
         return row, rule_set
     rows = _rows_for({h: id_number}, as_of, rule_set, StoredScore.Source.DEMAND,
-                     only_scored=False)
+                     only_scored=False, read=read)
     if not rows:
         raise NotFound("积分", "score")
     fresh = rows[0]

@@ -130,8 +130,10 @@ def test_district_admin_publishes_only_their_own_layer(make_staff) -> None:
         with pytest.raises(DomainError) as exc:
             indicator_publish(actor=outsider, version=layer, effective_from=start)
         assert exc.value.code == "forbidden"
+    before = rule_set_in_force(as_of=start)  # loaded (and kept) before the layer exists
+    assert str(before.layer("330226").item("patrol").max) != "12"
     indicator_publish(actor=ninghai, version=layer, effective_from=start)
-    rules = rule_set_in_force(as_of=start)
+    rules = rule_set_in_force(as_of=start)  # the layer in force at once
     assert str(rules.layer("330226").item("patrol").max) == "12"
     assert str(rules.layer("330212").item("charity").max) == "5"
     assert rules.content_hash != load_profile("ningbo-2021").content_hash

@@ -109,3 +109,24 @@ def test_other_people_cannot_see_the_score(make_resident, make_staff) -> None:
     assert view["common"] == ROWS[NO_DIPLOMA]["common"]
     assert AuditEvent.objects.filter(action="resident.read", actor=staff.username,
                                      object_id=str(resident.pk)).exists()
+
+
+def test_a_first_read_shows_what_a_later_read_shows(make_resident) -> None:
+    """The first read of the day computes the score and takes the cited records from
+    those it was computed from; a later read finds the score stored and reads them from
+    the database: the two views are the same, for every sample resident (spouses' and
+    children's records, masking, the concerns of each record)."""
+    from xinjumin.scoring.models import StoredScore
+
+    seen_spouse_records = 0
+    for id_number, row in ROWS.items():
+        if row["is_minor"] == "true":
+            continue
+        resident, user = make_resident(id_number)
+        StoredScore.objects.filter(subject_hash=resident.id_hash).delete()
+        first = resident_score_view(user=user, resident=resident, as_of=AS_OF)
+        later = resident_score_view(user=user, resident=resident, as_of=AS_OF)
+        assert first == later, id_number
+        seen_spouse_records += sum(r["concerns"] == "spouse" for i in _items(first).values()
+                                   for r in i["records"])
+    assert seen_spouse_records  # the spouses were found alike, not only own records
