@@ -35,8 +35,7 @@ class BearerAuth(HttpBearer):
         self.query = query
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        record = (api_token_resolve(token=token) if self.query is None
-                  else api_token_resolve(token=token, query=self.query))
+        record = api_token_resolve(token=token, query=self.query)
         if record is None:
             return None
         request.user = record.user  # type: ignore[attr-defined]

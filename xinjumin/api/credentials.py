@@ -76,19 +76,20 @@ def _token_lookup(token_hash: str) -> QuerySet[Any, Any]:
 _token_query = PreparedQuery(_token_lookup, token_hash=str)
 
 
-def api_token_resolve(*, token: str, query: PreparedQuery = _token_query
+def api_token_resolve(*, token: str, query: PreparedQuery | None = None
                       ) -> ApiToken | None:
     """The live token record (with its user, and a resident account's own resident with
     district and street, so that `access_own_resident` needs no query) for a presented
     bearer token, or None.
 
     Read from the database on every call: a revoked or expired token, or a deactivated
-    account, is refused at once. `query` may be another one-row PreparedQuery (parameter
-    `token_hash`) of `token_queryset` whose columns are TOKEN_COLUMNS followed by others,
-    read in the same round trip; their values are the record's `extra_columns`."""
+    account, is refused at once. `query` (default: the token, user and resident alone)
+    may be another one-row PreparedQuery (parameter `token_hash`) of `token_queryset`
+    whose columns are TOKEN_COLUMNS followed by others, read in the same round trip; their
+    values are the record's `extra_columns`."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    found = query.rows(token_hash=_digest(token))
+    found = (query or _token_query).rows(token_hash=_digest(token))
     if not found:
         return None
     row = found[0]

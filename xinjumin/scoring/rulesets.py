@@ -114,18 +114,26 @@ def merged_rule_set(city_text: str, layers: Sequence[str] = ()) -> RuleSet:
     return _load(city_text, tuple(sorted(layers)))
 
 
+def _published_by_layer(as_of: dt.date) -> Any:
+    """Published versions effective by D, each layer's latest first: the first row per
+    layer is the one in force."""
+    from xinjumin.scoring.models import IndicatorSystem
+
+    return (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
+                                           effective_from__lte=as_of)
+            .order_by("layer", "-effective_from"))
+
+
 def versions_in_force(*, as_of: dt.date) -> tuple[Any, list[Any]]:
     """(city IndicatorSystem, [district-layer IndicatorSystems]) published and in force at
     D (the one with the latest effective_from ≤ D per layer). Raises LookupError when no
     city version is in force."""
-    from xinjumin.scoring.models import CITY, IndicatorSystem
+    from xinjumin.scoring.models import CITY
 
-    rows = (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
-                                           effective_from__lte=as_of)
-            .order_by("layer", "-effective_from")
-            .only("id", "layer", "profile", "effective_from", "yaml_text", "content_hash"))
+    rows = _published_by_layer(as_of).only(
+        "id", "layer", "profile", "effective_from", "yaml_text", "content_hash")
     latest: dict[str, Any] = {}
-    for row in rows:  # one query; the first row per layer is the one in force
+    for row in rows:  # one query
         latest.setdefault(row.layer, row)
     city = latest.get(CITY)
     if city is None:
@@ -137,11 +145,7 @@ def versions_in_force(*, as_of: dt.date) -> tuple[Any, list[Any]]:
 def versions_in_force_key(*, as_of: dt.date) -> tuple[tuple[str, int, str], ...]:
     """(layer, id, content hash) of each published version in force at D, by layer: names
     the rule set in force without reading the documents (one small query)."""
-    from xinjumin.scoring.models import IndicatorSystem
-
-    rows = (IndicatorSystem.objects.filter(status=IndicatorSystem.Status.PUBLISHED,
-                                           effective_from__lte=as_of)
-            .order_by("layer", "-effective_from").values_list("layer", "id", "content_hash"))
+    rows = _published_by_layer(as_of).values_list("layer", "id", "content_hash")
     latest: dict[str, tuple[str, int, str]] = {}
     for layer, pk, content_hash in rows:
         latest.setdefault(layer, (layer, pk, content_hash))
