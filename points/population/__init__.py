@@ -11,7 +11,13 @@ scenario files and a property test.
 
 from points.population.load import frames_from_records, load_current
 from points.population.prepare import prepare_inputs
-from points.population.score import points_columns, render, score_plan, score_population
+from points.population.score import (
+    district_item_column,
+    points_columns,
+    render,
+    score_plan,
+    score_population,
+)
 
-__all__ = ["frames_from_records", "load_current", "points_columns", "prepare_inputs",
-           "render", "score_plan", "score_population"]
+__all__ = ["district_item_column", "frames_from_records", "load_current", "points_columns",
+           "prepare_inputs", "render", "score_plan", "score_population"]

@@ -173,8 +173,7 @@ def score_plan(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.d
 
     pick_sources = {*cols, *dist_cols, *(f"frozen_until_{d}" for d in DISTRICT_CODES)}
     keys = list(dict.fromkeys(k for d in DISTRICT_CODES for k in layer_items[d]))
-    pick = {(k if k not in cols and k not in cats else f"district:{k}"):
-            by_district("{}:" + k) for k in keys}
+    pick = {district_item_column(k, rule_set): by_district("{}:" + k) for k in keys}
     lf = lf.with_columns(
         **{f"score_{d}": pl.col("common") + pl.col(f"district_items_{d}")
            for d in DISTRICT_CODES},
@@ -197,6 +196,13 @@ def score_plan(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.d
     out = lf.select("id_number", "district", "is_minor", "age_years", *point_cols,
                     "frozen", "frozen_until", "rent_subsidy_330212", "rent_subsidy_eligible")
     return out
+
+
+def district_item_column(key: str, rule_set: RuleSet) -> str:
+    """The result column of the row's district's item ``key``: the key itself, or
+    ``district:<key>`` where a city item or category has the same key."""
+    clash = {i.key for i in rule_set.items} | {c.key for c in rule_set.categories}
+    return f"district:{key}" if key in clash else key
 
 
 def points_columns(df: pl.DataFrame | pl.LazyFrame) -> list[str]:
