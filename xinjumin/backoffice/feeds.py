@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xinjumin.accounts.roles import Role
 from xinjumin.backoffice.tasks import feed_upload_task
 from xinjumin.backoffice.web import page, staff_required
-from xinjumin.portal.web import is_htmx
+from xinjumin.core.web import is_htmx
 from xinjumin.records.models import ImportBatch
 from xinjumin.records.selectors import batch_rejections
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xinjumin.accounts.roles import Role
 from xinjumin.backoffice.web import page, staff_required
 from xinjumin.core.errors import DomainError
+from xinjumin.core.web import bilingual, error_message, is_htmx
 from xinjumin.geo.models import District
-from xinjumin.portal.web import bilingual, error_message, is_htmx
 from xinjumin.scoring.indicators import indicator_publish, indicator_upload
 from xinjumin.scoring.models import CITY, IndicatorSystem
 from xinjumin.scoring.selectors import indicators_list

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 from xinjumin.accounts.access import can_read_residents, residents_in_scope
 from xinjumin.backoffice.web import page, staff_required
 from xinjumin.core.errors import DomainError, NotFound
+from xinjumin.core.web import error_message, is_english
 from xinjumin.portal.score import ScoreForm, _item_labels
-from xinjumin.portal.web import error_message, is_english
 from xinjumin.records.selectors import records_history_for
 from xinjumin.scoring.explain import department, record_type
 from xinjumin.scoring.selectors import resident_score_view

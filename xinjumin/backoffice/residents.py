@@ -21,8 +21,8 @@ from xinjumin.accounts.access import (
 from xinjumin.backoffice.forms import ResidentSearchForm
 from xinjumin.backoffice.web import page, staff_required
 from xinjumin.core.errors import DomainError, NotFound
+from xinjumin.core.web import error_message, is_htmx
 from xinjumin.people import selectors as people_selectors
-from xinjumin.portal.web import error_message, is_htmx
 
 PAGE_SIZE = 20
 

@@ -20,7 +20,7 @@ from xinjumin.accounts.services import staff_authenticate
 from xinjumin.backoffice.forms import StaffLoginForm
 from xinjumin.backoffice.web import is_verified_staff, page, staff_required
 from xinjumin.core.errors import DomainError
-from xinjumin.portal.web import form_add_domain_error
+from xinjumin.core.web import form_add_domain_error
 
 
 def _next_url(request: HttpRequest) -> str:

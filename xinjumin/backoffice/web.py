@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from xinjumin.accounts.access import can_read_audit, can_read_residents
 from xinjumin.accounts.roles import STAFF_ROLES, Role
-from xinjumin.portal.web import is_english
+from xinjumin.core.web import is_english
 
 
 def is_verified_staff(user: Any) -> bool:

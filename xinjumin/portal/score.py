@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET
 
 from xinjumin.accounts.access import access_own_resident
 from xinjumin.core.errors import DomainError, NotFound
+from xinjumin.core.web import form_add_domain_error, is_english, is_htmx
 from xinjumin.geo.models import District
 from xinjumin.portal.views import resident_required
-from xinjumin.portal.web import form_add_domain_error, is_english, is_htmx
 from xinjumin.scoring.selectors import resident_score_view
 
 CATEGORY_EN = {"base": "Base items", "bonus": "Bonus items", "deduction": "Deductions"}

@@ -30,9 +30,9 @@ from xinjumin.accounts.models import SmsMessage
 from xinjumin.accounts.roles import Role
 from xinjumin.accounts.sms import LocalOutboxBackend, phone_hash, phone_parse
 from xinjumin.core.errors import DomainError
+from xinjumin.core.web import form_add_domain_error, is_htmx
 from xinjumin.people import selectors as people_selectors
 from xinjumin.portal.forms import CodeLoginForm, OutboxForm, PhoneForm
-from xinjumin.portal.web import form_add_domain_error, is_htmx
 
 OUTBOX_SHOWN = 5
 COUNTDOWN_MAX = 300  # a longer wait (the hourly limit) is said in words, not counted down

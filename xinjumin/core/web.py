@@ -1,4 +1,5 @@
-"""Small helpers shared by the two presentation apps (portal and back office).
+"""Small helpers shared by the two presentation apps (portal and back office), which do
+not import each other.
 
 Domain errors come from services as {code, message, message_en, fields}; field messages are
 written "中文 / English". The views show the half that matches the page language.
