@@ -146,20 +146,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 # API calls without the browser session (bearer token, API key: paths under this prefix
-# without the session cookie) take this shorter chain (xinjumin.wsgi, core.middleware):
-# no static files, sessions, CSRF, session user, TOTP state or messages, which only browser
-# pages use. Keep the order of MIDDLEWARE.
+# without the session cookie) take a shorter chain (xinjumin.wsgi, core.middleware):
+# MIDDLEWARE, in its order, without what only browser pages use (static files, sessions,
+# CSRF, the session user and its TOTP state, messages). Derived, never a second list: a
+# middleware added above is in both chains unless it is named here.
 API_MIDDLEWARE_PREFIX = "/api/"
-API_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "xinjumin.core.middleware.RequestIdMiddleware",
-    "xinjumin.core.middleware.RequestSizeLimitMiddleware",
-    "xinjumin.core.middleware.ChineseFirstLocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "xinjumin.audit.middleware.AuditContextMiddleware",
-    "axes.middleware.AxesMiddleware",
-]
+BROWSER_ONLY_MIDDLEWARE = frozenset({
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+})
+API_MIDDLEWARE = [path for path in MIDDLEWARE if path not in BROWSER_ONLY_MIDDLEWARE]
 
 ROOT_URLCONF = "xinjumin.urls"
 WSGI_APPLICATION = "xinjumin.wsgi.application"
@@ -178,6 +178,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{{ label|tr }}`: a labels.Label in the page language, in every template
+            "builtins": ["xinjumin.core.templatetags.labels"],
         },
     },
 ]

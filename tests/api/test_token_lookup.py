@@ -1,12 +1,11 @@
 """The bearer token is looked up in one prepared query (api.credentials, core.prepared) and
 checked against the database on every request: revocation, expiry and a deactivated
 account take effect on the next request, in the same server process. The same query
-brings the user's own resident (district, street) and, for GET /me/score, their current
-stored score."""
+brings the user's own resident (district, street) — credentials only: the score cache
+reads the current stored score itself."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from datetime import timedelta
 
@@ -15,23 +14,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.api.conftest import API, assert_error
-from tests.api.routed import RoutedClient
+from tests.client import Client
 from xinjumin.accounts.access import access_own_resident, access_resident
 from xinjumin.accounts.models import User
 from xinjumin.api.credentials import _digest, _token_lookup, api_token_resolve
 from xinjumin.api.models import ApiToken
-from xinjumin.api.score_cache import (
-    TOKEN_WITH_CURRENT_SCORE,
-    _token_with_current_score,
-    current_score_of_token,
-)
+from xinjumin.api.score_cache import _current_score
 from xinjumin.core.errors import NotFound
 from xinjumin.people.models import Resident
 from xinjumin.scoring.models import StoredScore
 
 
-def _client(token: str) -> RoutedClient:
-    return RoutedClient(headers={"Authorization": f"Bearer {token}"})
+def _client(token: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token}"})
 
 
 def test_a_token_revoked_elsewhere_is_refused_on_the_next_request(people):
@@ -148,25 +143,18 @@ def test_a_moved_resident_is_read_anew_with_the_next_token_lookup(people):
     assert own.street is None
 
 
-def test_the_score_token_query_reads_the_current_score_with_the_token(people):
-    token = people.token("resident")
-    record = api_token_resolve(token=token, query=TOKEN_WITH_CURRENT_SCORE)
-    assert record is not None and current_score_of_token(record) == []  # none stored yet
-    client = _client(token)
-    assert client.get(f"{API}/me/score").status_code == 200  # computes and stores one
-    stored = StoredScore.objects.get(subject_hash=people.resident.id_hash, is_current=True)
-    record = api_token_resolve(token=token, query=TOKEN_WITH_CURRENT_SCORE)
-    assert current_score_of_token(record) == [(stored.pk, stored.as_of, stored.rule_set)]
-    assert isinstance(current_score_of_token(record)[0][1], dt.date)
-    # a plain lookup brings no score: the cache must read it itself
-    assert current_score_of_token(api_token_resolve(token=token)) is None
+def test_authentication_reads_credentials_only(people):
+    """The token's query names no score table: the score cache is its own layer."""
+    sql = str(_token_lookup(_digest(people.token("resident"))).query)
+    assert StoredScore._meta.db_table not in sql
+    assert ApiToken._meta.db_table in sql and User._meta.db_table in sql
 
 
-@pytest.mark.parametrize("lookup", [_token_lookup, _token_with_current_score],
-                         ids=["token", "token and score"])
-def test_the_token_lookups_use_indexes(people, lookup):
+@pytest.mark.parametrize("lookup", ["token", "current score"])
+def test_the_lookups_of_every_request_use_indexes(people, lookup):
     token = people.token("resident")
-    queryset = lookup(_digest(token))
+    queryset = (_token_lookup(_digest(token)) if lookup == "token"
+                else _current_score(people.resident.id_hash))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:  # a scan only where no index can serve

@@ -17,10 +17,8 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from xinjumin.accounts.roles import Role, role_can
 from xinjumin.api.credentials import api_key_check_type, api_key_resolve, api_token_resolve
 from xinjumin.api.models import ApiKey
-from xinjumin.api.score_cache import TOKEN_WITH_CURRENT_SCORE
 from xinjumin.audit.context import set_actor
 from xinjumin.core.errors import DomainError
-from xinjumin.core.prepared import PreparedQuery
 
 
 class BearerAuth(HttpBearer):
@@ -28,14 +26,8 @@ class BearerAuth(HttpBearer):
 
     openapi_description = "令牌 / bearer token from /auth/resident-token or /auth/staff-token"
 
-    def __init__(self, query: PreparedQuery | None = None) -> None:
-        """`query`: the token's one-row query (api.credentials.api_token_resolve) when an
-        endpoint reads more with it; None: the default one."""
-        super().__init__()
-        self.query = query
-
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        record = api_token_resolve(token=token, query=self.query)
+        record = api_token_resolve(token=token)
         if record is None:
             return None
         request.user = record.user  # type: ignore[attr-defined]
@@ -84,9 +76,6 @@ class ApiKeyAuth(APIKeyHeader):
 
 # People (residents and staff): token or session.
 PERSON_AUTH = [BearerAuth(), SessionAuth()]
-# GET /me/score: the token's query also reads the resident's current stored score
-# (api.score_cache.current_score_of_token), one round trip in all
-OWN_SCORE_AUTH = [BearerAuth(TOKEN_WITH_CURRENT_SCORE), SessionAuth()]
 MACHINE_AUTH = [ApiKeyAuth()]
 
 

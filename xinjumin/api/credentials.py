@@ -61,14 +61,8 @@ TOKEN_COLUMNS = [*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS),
                  *own_resident_columns("user__resident__")]
 
 
-def token_queryset(token_hash: str) -> QuerySet[Any, Any]:
-    """The token with this digest (at most one): `.values_list(*TOKEN_COLUMNS, ...)` of it
-    is what `api_token_resolve` reads."""
-    return ApiToken.objects.filter(token_hash=token_hash)
-
-
 def _token_lookup(token_hash: str) -> QuerySet[Any, Any]:
-    return token_queryset(token_hash).values_list(*TOKEN_COLUMNS)[:1]
+    return ApiToken.objects.filter(token_hash=token_hash).values_list(*TOKEN_COLUMNS)[:1]
 
 
 # One query, the token with its user and their resident, compiled once (prepared.py): it
@@ -76,20 +70,16 @@ def _token_lookup(token_hash: str) -> QuerySet[Any, Any]:
 _token_query = PreparedQuery(_token_lookup, token_hash=str)
 
 
-def api_token_resolve(*, token: str, query: PreparedQuery | None = None
-                      ) -> ApiToken | None:
+def api_token_resolve(*, token: str) -> ApiToken | None:
     """The live token record (with its user, and a resident account's own resident with
     district and street, so that `access_own_resident` needs no query) for a presented
     bearer token, or None.
 
     Read from the database on every call: a revoked or expired token, or a deactivated
-    account, is refused at once. `query` (default: the token, user and resident alone)
-    may be another one-row PreparedQuery (parameter `token_hash`) of `token_queryset`
-    whose columns are TOKEN_COLUMNS followed by others, read in the same round trip; their
-    values are the record's `extra_columns`."""
+    account, is refused at once."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    found = (query or _token_query).rows(token_hash=_digest(token))
+    found = _token_query.rows(token_hash=_digest(token))
     if not found:
         return None
     row = found[0]
@@ -101,11 +91,10 @@ def api_token_resolve(*, token: str, query: PreparedQuery | None = None
     user = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, row[n:m])
     if not user.is_active:
         return None
-    resident = own_resident_from_row(row[m:len(TOKEN_COLUMNS)])
+    resident = own_resident_from_row(row[m:])
     if resident is not None or user.resident_id is None:
         user.resident = resident  # cached on the user: access_own_resident reads it
     record.user = user
-    record.extra_columns = row[len(TOKEN_COLUMNS):]  # type: ignore[attr-defined]
     # At most one write a minute per token: last use is informative, not exact.
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)

@@ -50,6 +50,10 @@ class ScoreRecordOut(Schema):
         "whom the record is about: self, spouse, other (e.g. a guardian)"))
     person: str | None = Field(description=d("涉及他人时的身份证号 (脱敏)",
                                              "the other person's ID number, masked"))
+    summary_zh: str = Field(description=d("记录内容摘要 (中文), 如学历层次、时长、处罚种类",
+                                          "the record's own values in one line, Chinese"))
+    summary_en: str = Field(description=d("记录内容摘要 (英文)",
+                                          "the record's own values in one line, English"))
     fields: dict[str, Any] = Field(description=d(
         "记录内容; 涉及他人时隐去住址、单位等, 身份证号脱敏",
         "record content; for other people's records addresses and employers are left out "
@@ -64,7 +68,10 @@ class ScoreItemOut(Schema):
     points: str = Field(description=d("得分", "points") + "; " + POINTS)
     max: str | None = Field(description=d("本项最高分, 扣分项为空",
                                           "the item's maximum; empty for deductions"))
-    rule_zh: str = Field(description=d("计分规则 (通俗说明)", "the rule in plain words"))
+    rule_zh: str = Field(description=d("计分规则 (通俗说明, 中文)", "the rule in plain words, "
+                                       "Chinese"))
+    rule_en: str = Field(description=d("计分规则 (通俗说明, 英文)", "the rule in plain words, "
+                                       "English"))
     reference: str = Field(description=d("政策依据", "policy or legal reference"))
     detail: str = Field(description=d("本次计算的说明, 如 \"38 个月 × 0.5\"",
                                       "how this score was reached"))
@@ -79,7 +86,8 @@ class ScoreItemOut(Schema):
 class ScoreCategoryOut(Schema):
     key: str = Field(description=d("类别代码 (base 基础, bonus 加分, deduction 扣分)",
                                    "category key (base, bonus, deduction)"))
-    name_zh: str = Field(description=d("类别名称", "category name"))
+    name_zh: str = Field(description=d("类别名称 (中文)", "category name in Chinese"))
+    name_en: str = Field(description=d("类别名称 (英文)", "category name in English"))
     total: str = Field(description=d("各项合计 (封顶前)", "sum of items before the cap"))
     cap: str | None = Field(description=d("类别封顶分, 无则为空", "category cap, if any"))
     capped: str = Field(description=d("封顶后计入的分数", "what counts after the cap"))
@@ -99,7 +107,8 @@ class FreezeOut(Schema):
     record_id: str = Field(description=d("引起冻结的记录", "record causing the freeze"))
     start: str = Field(description=d("冻结开始日", "first frozen day"))
     until: str = Field(description=d("冻结截止日 (含)", "last frozen day"))
-    name_zh: str = Field(description=d("指标名称", "item name"))
+    name_zh: str = Field(description=d("指标名称 (中文)", "item name in Chinese"))
+    name_en: str = Field(description=d("指标名称 (英文)", "item name in English"))
     reason_zh: str = Field(description=d("冻结原因 (中文)", "reason in Chinese"))
     reason_en: str = Field(description=d("冻结原因 (英文)", "reason in English"))
 
@@ -110,6 +119,8 @@ class ScoreOut(Schema):
     as_of: str = Field(description=d("评分日", "the date scored as of"))
     district: str | None = Field(description=d("计分区县代码", "district scored for"))
     district_name: str | None = Field(description=d("计分区县名称", "district name"))
+    district_name_en: str | None = Field(description=d("计分区县名称 (英文)",
+                                                       "district name in English"))
     home_district: str = Field(description=d("居住区县 (最近的居住登记)",
                                              "home district (latest registration)"))
     score: str | None = Field(description=d("该区县积分 = 通用积分 + 区县个性分",
@@ -120,8 +131,9 @@ class ScoreOut(Schema):
     is_minor: bool = Field(description=d("未满 18 周岁: 无本人积分",
                                          "under 18: no score of their own"))
     minor_reason: str = Field(description=d("未成年说明", "why there is no own score"))
-    rule_set: str = Field(description=d("所用指标体系的内容哈希", "content hash of the rule set"))
-    rule_set_id: str = Field(description=d("指标体系版本编号", "rule set id"))
+    rule_set_hash: str = Field(description=d("所用指标体系的内容哈希",
+                                             "content hash of the rule set"))
+    rule_set_profile: str = Field(description=d("指标体系版本编号", "rule set profile id"))
     rule_set_name: str = Field(description=d("指标体系名称", "rule set name"))
     categories: list[ScoreCategoryOut] = Field(description=d("通用积分各类别",
                                                              "categories of the common score"))

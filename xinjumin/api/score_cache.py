@@ -3,9 +3,10 @@
 The answer only changes when the person's current stored score changes (new records
 re-score them and store a new row with a new id), when another indicator version comes
 into force, or on another day. The key holds all of these (stored score id, its rule-set
-hash, the indicator versions in force, the as-of day, the district, the language), so a
-changed score is never served stale; the entry is the serialised JSON body, so a hit
-costs a dictionary lookup: no explanation, no pydantic validation, no JSON encoding.
+hash, the indicator versions in force, the as-of day, the district; the body carries both
+languages), so a changed score is never served stale; the entry is the serialised JSON
+body, so a hit costs a dictionary lookup: no explanation, no pydantic validation, no JSON
+encoding.
 
 The cache is a bounded LRU inside each server process (by total bytes), not Django's
 cache: entries are only read back by the process that built them, and a lookup must not
@@ -14,7 +15,8 @@ day (and forgotten at once in this process when a version is saved), so a versio
 published elsewhere is seen within that time.
 
 Only the resident's own reads are cached: staff reads must each go through the audited
-door.
+door. The cache is its own layer: authentication reads credentials only, and the current
+stored score is read here (one indexed query, compiled once).
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone, translation
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from xinjumin.api.credentials import TOKEN_COLUMNS, token_queryset
+from xinjumin.api.presenters import score_out
 from xinjumin.api.schemas_score import ScoreOut
 from xinjumin.core.prepared import PreparedQuery
 from xinjumin.scoring.models import StoredScore
 from xinjumin.scoring.rulesets import versions_in_force_key
-from xinjumin.scoring.selectors import resident_score_view
+from xinjumin.scoring.selectors import score_view
+from xinjumin.scoring.services import district_code, score_explain
 
 MAX_BYTES = 64 * 1024 * 1024
 IN_FORCE_SECONDS = 2.0
@@ -74,47 +77,19 @@ def _versions_in_force(as_of: dt.date) -> str:
 def _current_score(subject_hash: str) -> QuerySet[Any, Any]:
     # [:1] rather than .first(): a unique lookup needs no ORDER BY
     return (StoredScore.objects.filter(subject_hash=subject_hash, is_current=True)
-            .values_list("pk", "as_of", "rule_set")[:1])
+            .values_list("pk", "as_of", "rule_set_hash")[:1])
 
 
 # Run on every read, hit or not: compiled once (prepared.py).
 _current_score_query = PreparedQuery(_current_score, subject_hash=str)
-_CURRENT = ("current_pk", "current_as_of", "current_rule_set")
 
 
-def _token_with_current_score(token_hash: str) -> QuerySet[Any, Any]:
-    current = StoredScore.objects.filter(subject_hash=OuterRef("user__resident__id_hash"),
-                                         is_current=True)
-    return (token_queryset(token_hash)
-            .annotate(**{name: Subquery(current.values(column)[:1]) for name, column
-                         in zip(_CURRENT, ("pk", "as_of", "rule_set"), strict=True)})
-            .values_list(*TOKEN_COLUMNS, *_CURRENT)[:1])
-
-
-# GET /me/score's bearer token lookup (api.auth.OWN_SCORE_AUTH): the token, its user,
-# their resident and that resident's current stored score in one round trip.
-TOKEN_WITH_CURRENT_SCORE = PreparedQuery(_token_with_current_score, token_hash=str)
-
-
-def current_score_of_token(record: Any) -> list[tuple[Any, ...]] | None:
-    """The current stored score row (pk, as_of, rule_set), as a list of none or one, that
-    TOKEN_WITH_CURRENT_SCORE read with the token `record` in this request; None when the
-    request did not come with such a token (a session), so that it must be read."""
-    extra = getattr(record, "extra_columns", ())
-    if len(extra) != len(_CURRENT):
-        return None
-    return [] if extra[0] is None else [tuple(extra)]
-
-
-def _key(resident: Any, district: str | None, as_of: dt.date,
-         stored: list[tuple[Any, ...]] | None = None) -> tuple[Any, ...] | None:
-    if stored is None:
-        stored = _current_score_query.rows(subject_hash=resident.id_hash)
+def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...] | None:
+    stored = _current_score_query.rows(subject_hash=resident.id_hash)
     if not stored or stored[0][1] != as_of:
         return None
     pk, _as_of, rule_set = stored[0]
-    return (resident.pk, pk, rule_set, _versions_in_force(as_of), as_of, district or "",
-            translation.get_language())
+    return (resident.pk, pk, rule_set, _versions_in_force(as_of), as_of, district or "")
 
 
 def _get(key: tuple[Any, ...]) -> bytes | None:
@@ -135,22 +110,21 @@ def _put(key: tuple[Any, ...], body: bytes) -> None:
             _size -= len(_bodies.popitem(last=False)[1])
 
 
-def own_score_json(*, user: Any, resident: Any, district: str | None,
-                   as_of: dt.date | None, current: list[tuple[Any, ...]] | None = None
+def own_score_json(*, resident: Any, district: str | None, as_of: dt.date | None
                    ) -> bytes:
     """The JSON body of the resident's explained score (ScoreOut), cached. The caller has
-    checked that `resident` is the user's own (accounts.access.access_own_resident).
-    `current`: their current stored score row as read in this request
-    (`current_score_of_token`), else None and it is read here."""
+    checked that `resident` is the user's own (accounts.access.access_own_resident)."""
     day = as_of or timezone.localdate()
-    key = _key(resident, district, day, current)
+    district = district_code(district)
+    key = _key(resident, district, day)
     if key is not None:
         body = _get(key)
         if body is not None:
             return body
-    view = resident_score_view(user=user, resident=resident, district=district, as_of=as_of)
-    body = ScoreOut.model_validate(view).model_dump_json().encode()
-    key = _key(resident, district, day)  # the view may have stored a new score
+    explained = score_explain(id_number=resident.id_number, as_of=as_of)
+    view = score_view(explained=explained, district=district, resident_pk=resident.pk)
+    body = ScoreOut.model_validate(score_out(view)).model_dump_json().encode()
+    key = _key(resident, district, day)  # the service may have stored a new score
     if key is not None:
         _put(key, body)
     return body

@@ -1,20 +1,29 @@
 """Back office: what each department has sent about a resident (with version history) and
 the resident's explained score — both through the one door (records_history_for and
-resident_score_view check the scope, answer NotFound outside it, and audit the read)."""
+access_resident check the scope, answer NotFound outside it, and audit the read).
+
+Every record field and code is shown with its label in the page language
+(xinjumin.labels); the score tab renders the same typed view as the resident's page.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from xinjumin.accounts.access import can_read_residents, residents_in_scope
+from xinjumin import labels
+from xinjumin.accounts.access import access_resident, can_read_residents, residents_in_scope
 from xinjumin.backoffice.web import page, staff_required
 from xinjumin.core.errors import DomainError, NotFound
-from xinjumin.core.web import error_message, is_english
-from xinjumin.portal.score import ScoreForm, _item_labels
+from xinjumin.core.web import bilingual, error_message
 from xinjumin.records.selectors import records_history_for
-from xinjumin.scoring.explain import department, record_type
-from xinjumin.scoring.selectors import resident_score_view
+from xinjumin.scoring.forms import ScoreForm
+from xinjumin.scoring.selectors import score_view
+from xinjumin.scoring.services import score_explain
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -24,11 +33,48 @@ def _require_reader(request: HttpRequest) -> None:
 
 def _in_scope(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
     """The page header's resident, by the scope filter of accounts.access (the read itself
-    is audited once, by the selector that returns the data)."""
+    is audited once, by the selector or door that returns the data)."""
     resident = residents_in_scope(user=request.user).filter(pk=resident_id).first()
     if resident is None:
         raise Http404
     return resident
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: int
+    retracted: bool
+    received_at: Any
+    batch_id: int
+    fields: list[tuple[str, str]]  # (label, value) in the page language
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    type_name: str
+    record_id: str
+    date: str | None
+    version: int
+    retracted: bool
+    role: str
+    fields: list[tuple[str, str]]
+    versions: list[VersionRow]
+
+
+def _record_rows(views: list[Any], lang: str) -> list[RecordRow]:
+    rows = []
+    for v in views:
+        date = v.fields.get(labels.record_date_field(v.type))
+        rows.append(RecordRow(
+            type_name=labels.record_type(v.type).in_(lang), record_id=v.record_id,
+            date=labels.value_text(v.type, labels.record_date_field(v.type), date, lang)
+            if date else None,
+            version=v.version, retracted=v.retracted, role=v.role,
+            fields=labels.record_fields(v.type, v.fields, lang),
+            versions=[VersionRow(x.version, x.op == "retract", x.received_at, x.batch_id,
+                                 labels.record_fields(v.type, x.fields, lang))
+                      for x in v.versions]))
+    return rows
 
 
 @require_GET
@@ -40,16 +86,10 @@ def resident_records(request: HttpRequest, resident_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     resident = _in_scope(request, resident_id)
-    english = is_english()
-    departments = []
-    for source, views in history.items():
-        dept = department(source)
-        for v in views:
-            zh, en, date_field = record_type(v.type)
-            v.type_name = en if english else zh
-            v.date = v.fields.get(date_field)
-        departments.append({"code": source, "records": views,
-                            "name": dept["name_en"] if english else dept["name_zh"]})
+    lang = get_language() or "zh-hans"
+    departments = [{"code": source, "name": labels.department(source).in_(lang),
+                    "records": _record_rows(views, lang)}
+                   for source, views in history.items()]
     context = {"resident": resident, "departments": departments, "tab": "records"}
     return page(request, "backoffice/resident_records.html", context, active="residents")
 
@@ -60,21 +100,24 @@ def resident_score(request: HttpRequest, resident_id: int) -> HttpResponse:
     _require_reader(request)
     resident = _in_scope(request, resident_id)
     form = ScoreForm(request.GET or None, initial={"district": resident.district_id})
-    view, error, status = None, "", 200
+    view, errors, status, missing = None, [], 200, False
     if form.is_bound and not form.is_valid():
         status = 400
     else:
         data = form.cleaned_data if form.is_bound else {}
         try:
-            view = resident_score_view(user=request.user, resident=resident,
-                                       district=data.get("district") or resident.district_id,
-                                       as_of=data.get("as_of"))
-            _item_labels(view)
+            person = access_resident(user=request.user, resident_id=resident.pk,
+                                     purpose="score")
+            explained = score_explain(id_number=person.id_number, as_of=data.get("as_of"))
+            view = score_view(explained=explained, resident_pk=person.pk,
+                              district=data.get("district") or resident.district_id)
         except NotFound:
-            view = None
+            missing = True
         except DomainError as exc:
-            error, status = error_message(exc), exc.status
-    context = {"resident": resident, "form": form, "view": view, "missing": view is None,
-               "error": error, "tab": "score"}
+            errors, status = [error_message(exc)], exc.status
+            errors += [f"{form.fields[k].label}: {bilingual(v)}"
+                       for k, v in (exc.fields or {}).items() if k in form.fields]
+    context = {"resident": resident, "form": form, "view": view, "missing": missing,
+               "errors": errors or form.messages(), "tab": "score"}
     return page(request, "backoffice/resident_score.html", context, active="residents",
                 status=status)

@@ -2,19 +2,18 @@
 
     the records, read from the database into Polars (records.columnar, via
     sources.current_population: the subjects' keyed hashes come with them) →
-    points.population (score_population) → rows built with Polars expressions (compact
-    JSON in hundredths) → one transaction: the previous current rows stop being current,
-    the new rows go in (COPY on PostgreSQL, executemany on SQLite).
+    points.population (score_population) → a score frame → scoring.stored (the one
+    writer: rows_frame, rows_encode, rows_write) → one transaction: the previous current
+    rows stop being current, the new rows go in (COPY on PostgreSQL, executemany on
+    SQLite).
 
 The population engine gives points per item but no record ids, so nightly rows have
-`explanation = NULL`; `services.stored_or_computed` explains a row on first use.
+`explanation = NULL`; `services.score_explain` explains a row on first read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from points.population import score_population
+from points.population import district_item_column, score_population
 from points.rules.model import DISTRICT_CODES, RuleSet
 from xinjumin.audit.services import audit_record
 from xinjumin.core.crypto import KeyedHasher
@@ -34,13 +33,10 @@ from xinjumin.people.models import Resident
 from xinjumin.scoring import sources
 from xinjumin.scoring.models import ScoreRun, StoredScore
 from xinjumin.scoring.rulesets import rule_set_in_force
+from xinjumin.scoring.stored import CITY, HOME, rows_encode, rows_frame, rows_write
 
 CHUNK = 500_000
 SUBJECT_HASHES = Path("subjects") / "hashes.parquet"
-COLUMNS = ("subject_hash", "resident_id", "as_of", "rule_set", "rule_set_id", "is_minor",
-           "common", "home_district", "score", "scores", "items", "explanation", "frozen",
-           "frozen_until", "source", "computed_at", "is_current")
-
 
 def _subject_hashes(ids: pl.Series) -> pl.Series:
     """Resident.id_hash of each ID number (= core.crypto.keyed_hash(v, purpose="id"))."""
@@ -66,123 +62,22 @@ def _with_hashes(df: pl.DataFrame, feeds_dir: Path | None) -> pl.DataFrame:
     return df
 
 
-def _text(col: str) -> pl.Expr:
-    """Hundredths → "82.25" text (null stays null)."""
-    v = pl.col(col)
-    return pl.format("{}{}.{}", pl.when(v < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-                     v.abs() // 100, (v.abs() % 100).cast(pl.String).str.zfill(2))
-
-
-def _json_object(pairs: list[tuple[str, str]]) -> pl.Expr:
-    """{"key":hundredths,...} of the non-zero, non-null columns (key, column)."""
-    parts = [pl.when(pl.col(c).fill_null(0) != 0).then(
-        pl.format('"' + k + '":{}', pl.col(c))) for k, c in pairs]
-    body = pl.concat_str(parts, separator=",", ignore_nulls=True) if parts else pl.lit("")
-    return pl.concat_str([pl.lit("{"), body.fill_null(""), pl.lit("}")])
-
-
-def rows_frame(df: pl.DataFrame, rule_set: RuleSet, as_of: dt.date, computed_at: str
-               ) -> pl.DataFrame:
-    """A score_population result with subject_hash and resident_id → StoredScore columns
-    (text, in COLUMNS order)."""
-    names = set(df.columns)
-    city = [(i.key, i.key) for i in rule_set.items]
-    keys = {k for d in DISTRICT_CODES for k in (i.key for i in rule_set.layer(d).items)}
-    district = [(k, k if k in names and k not in {i.key for i in rule_set.items}
-                 and k not in {c.key for c in rule_set.categories} else f"district:{k}")
-                for k in sorted(keys)]
-    district = [(k, c) for k, c in district if c in names]
-    minor = pl.col("is_minor").fill_null(False)
-    scores = pl.concat_str([pl.lit("["), pl.concat_str(
-        [pl.col(f"score_{d}").cast(pl.String) for d in DISTRICT_CODES], separator=","),
-        pl.lit("]")])
-    home = _json_object(district)
-    items = pl.concat_str([pl.lit('{"c":'), _json_object(city), pl.lit(',"d":{'),
-                           pl.when(home == "{}").then(pl.lit("")).otherwise(pl.concat_str(
-                               [pl.lit('"'), pl.col("district").fill_null(""), pl.lit('":'),
-                                home])), pl.lit("}}")])
-    return df.select(
-        "subject_hash", pl.col("resident_id").cast(pl.Int64),
-        as_of=pl.lit(as_of.isoformat()), rule_set=pl.lit(rule_set.content_hash),
-        rule_set_id=pl.lit(rule_set.id[:64]), is_minor=minor,
-        common=_text("common"), home_district=pl.col("district").fill_null(""),
-        score=_text("score"),
-        scores=pl.when(minor).then(None).otherwise(scores),
-        items=pl.when(minor).then(None).otherwise(items),
-        explanation=pl.lit(None, pl.String), frozen=pl.col("frozen").fill_null(False),
-        frozen_until=pl.col("frozen_until").cast(pl.String),
-        source=pl.lit(StoredScore.Source.NIGHTLY), computed_at=pl.lit(computed_at),
-        is_current=pl.lit(True))
+def score_frame_of(results: pl.DataFrame, rule_set: RuleSet) -> pl.DataFrame:
+    """A score_population result (with subject_hash, resident_id) as a score frame
+    (scoring.stored): the row's district is the home district, its district items are the
+    home district's."""
+    city = {i.key: f"{CITY}:{i.key}" for i in rule_set.items}
+    keys = {i.key for d in DISTRICT_CODES for i in rule_set.layer(d).items}
+    home = {district_item_column(k, rule_set): f"{HOME}:{k}" for k in sorted(keys)}
+    names = set(results.columns)
+    return results.rename({"district": "home_district",
+                           **{c: n for c, n in {**city, **home}.items() if c in names}})
 
 
 def _residents_frame() -> pl.DataFrame:
     rows = list(Resident.objects.values_list("id_hash", "id"))
     return pl.DataFrame(rows, schema={"subject_hash": pl.String, "resident_id": pl.Int64},
                         orient="row")
-
-
-# The same in every row of a night: SQL literals on SQLite, not parameters (binding seven
-# parameters per row was about a third of executemany's cost).
-CONSTANT = ("as_of", "rule_set", "rule_set_id", "explanation", "source", "computed_at",
-            "is_current")
-VARYING = tuple(c for c in COLUMNS if c not in CONSTANT)
-# SQLite: rows per INSERT (multi-row VALUES: a fifth less time than one row per
-# statement), at most 999 parameters
-ROWS_PER_INSERT = 999 // len(VARYING)
-
-
-def _encode(frame: pl.DataFrame, vendor: str) -> Any:
-    """Rows ready for the database: CSV bytes for COPY; for SQLite the constants and the
-    varying columns' values, ROWS_PER_INSERT rows to a tuple, the rest a row to a tuple."""
-    if vendor == "postgresql":
-        buf = io.BytesIO()
-        frame.write_csv(buf, include_header=False, null_value="")
-        return buf.getvalue()
-    constants = frame.select(CONSTANT).row(0, named=True) if frame.height else {}
-    rows = list(frame.select(VARYING).iter_rows())
-    whole = len(rows) - len(rows) % ROWS_PER_INSERT
-    chain = itertools.chain.from_iterable
-    groups = [tuple(chain(rows[i:i + ROWS_PER_INSERT]))
-              for i in range(0, whole, ROWS_PER_INSERT)]
-    return constants, groups, rows[whole:]
-
-
-def _literal(value: Any) -> str:
-    """A constant as an SQLite literal."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    text = str(value)
-    if "\x00" in text:
-        raise ValueError("NUL in a constant")
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _write(table: str, rows: Any) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
-            sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-            with raw.copy(sql) as copy:
-                copy.write(rows)
-        return
-    constants, groups, tail = rows
-    if not (groups or tail):
-        return
-    one = "(" + ", ".join(_literal(constants[c]) if c in CONSTANT else "?"
-                          for c in COLUMNS) + ")"
-    insert = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES "  # noqa: S608
-    # the sqlite3 cursor itself (Django's wrapper would read "%" in a literal as a
-    # placeholder); same connection, same transaction
-    cur = connection.connection.cursor()
-    try:
-        if groups:
-            cur.executemany(insert + ", ".join([one] * ROWS_PER_INSERT), groups)
-        if tail:
-            cur.executemany(insert + one, tail)
-    finally:
-        cur.close()
 
 
 def _retire(table: str, cutoff: dt.date) -> None:
@@ -243,16 +138,18 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
         if not isinstance(hashes, pl.DataFrame):
             hashes = hashes.result()
         # sorted by subject hash: the (partial, unique) index is appended to, not scattered
-        df = (df.join(hashes, on="id_number", how="left")
-              .join(_residents_frame(), on="subject_hash", how="left").sort("subject_hash"))
+        df = score_frame_of(df.join(hashes, on="id_number", how="left")
+                            .join(_residents_frame(), on="subject_hash", how="left")
+                            .sort("subject_hash"), rule_set)
         del hashes
         timings["hash"] = time.perf_counter() - t
-        computed_at = timezone.now().isoformat()
+        computed_at = timezone.now()
         table = StoredScore._meta.db_table
 
         def encoded(offset: int) -> Any:
-            frame = rows_frame(df.slice(offset, chunk), rule_set, as_of, computed_at)
-            return _encode(frame, vendor)
+            rows = rows_frame(df.slice(offset, chunk), rule_set=rule_set, as_of=as_of,
+                              source=StoredScore.Source.NIGHTLY, computed_at=computed_at)
+            return rows_encode(rows)
 
         build = store = 0.0
         with transaction.atomic():
@@ -267,12 +164,12 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
                     pending = helper.submit(encoded, offset + chunk)
                 build += time.perf_counter() - t
                 t = time.perf_counter()
-                _write(table, rows)
+                rows_write(rows)
                 store += time.perf_counter() - t
             timings.update(build_wait=build, store=store)
             seconds = time.perf_counter() - t0
             run = ScoreRun.objects.create(
-                kind=ScoreRun.Kind.NIGHTLY, as_of=as_of, rule_set=rule_set.content_hash,
+                kind=ScoreRun.Kind.NIGHTLY, as_of=as_of, rule_set_hash=rule_set.content_hash,
                 started_at=started, finished_at=timezone.now(), count=df.height,
                 seconds=Decimal(f"{seconds:.2f}"),
                 detail={"seconds": {k: round(v, 2) for k, v in timings.items()},

@@ -7,7 +7,8 @@
   the city YAML's `districts:` section before loading (see `scoring.rulesets`).
 - `StoredScore`: one computed score of one subject as of a date under one merged rule set.
   Points are stored as integer hundredths of a point (exact; "82.25" ↔ 8225) in compact
-  JSON; `is_current` marks the one current row per subject (partial unique index).
+  JSON (format: `scoring.stored`); `is_current` marks the one current row per subject
+  (partial unique index).
 - `ScoreRun`: one nightly (population) or event (per-subject) re-score run.
 """
 
@@ -78,7 +79,7 @@ class ScoreRun(models.Model):
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     as_of = models.DateField()
-    rule_set = models.CharField(max_length=64)
+    rule_set_hash = models.CharField(max_length=64)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     count = models.IntegerField(default=0)
@@ -97,14 +98,8 @@ class ScoreRun(models.Model):
 class StoredScore(models.Model):
     """A subject's score as of a date (all ten districts), per item, with record ids.
 
-    `scores`: the score in each of the ten districts, hundredths, as a list in the order
-    of points.rules.model.DISTRICT_CODES (`score_map` gives {code: hundredths}).
-    `items`: {"c": {city item key: hundredths}, "d": {district code: {district item key:
-    hundredths}}} — zero items left out; the nightly (population) run fills "d" for the
-    home district only.
-    `explanation`: None for nightly rows (the population engine gives no record ids);
-    otherwise {"refs": {key: [ids]}, "drefs": {code: {key: [ids]}}, "freezes": [...],
-    "detail": {key: text}} from the one-person evaluator."""
+    The format of `scores`, `items` and `explanation` is specified, written and read in
+    one place: `xinjumin.scoring.stored` (`score_map` gives {code: hundredths})."""
 
     class Source(models.TextChoices):
         NIGHTLY = "nightly", _("夜间全量")
@@ -116,8 +111,8 @@ class StoredScore(models.Model):
                                  on_delete=models.SET_NULL, related_name="+",
                                  db_constraint=False, db_index=False)
     as_of = models.DateField(_("评分日"))
-    rule_set = models.CharField(_("规则版本哈希"), max_length=64)
-    rule_set_id = models.CharField(_("规则版本"), max_length=64)
+    rule_set_hash = models.CharField(_("规则版本哈希"), max_length=64)
+    rule_set_profile = models.CharField(_("规则版本"), max_length=64)
     is_minor = models.BooleanField(default=False)
     common = models.DecimalField(_("通用积分"), max_digits=8, decimal_places=2, null=True)
     home_district = models.CharField(_("居住区县"), max_length=6, blank=True)

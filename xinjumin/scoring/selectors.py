@@ -1,19 +1,24 @@
 """Reading scores and indicator versions (for the portal, the API and the back office).
 
-`resident_score_view` is everything the resident's score page / API response shows:
-score for the district and common score, each item with points, max, the rule in plain
-words, the records behind it (date, department, type; masked where they concern another
-person) and, for each item below its maximum, what would raise it; frozen state.
+`score_view` is everything the resident's score page / API response shows, as a typed
+`ScoreView`: the score for the district and the common score, each item with points,
+max, the rule in plain words, the records behind it (date, department, type, their own
+values; masked where they concern another person) and, for each item below its maximum,
+what would raise it; freezes. Every text is a `labels.Label` (Chinese and English), so
+the portal, the back office and the API present the same view in either language.
 
-It reads what is stored: the current explained StoredScore (its record ids), the records
-it cites (one query by ids, which also finds the person's marriages to tell a spouse's
-record from another person's) and the rule texts of the in-memory rule set. Only a score
-never explained (a nightly row) is computed once with the one-person evaluator.
+It only reads: views call the service `scoring.services.score_explain` first (which
+explains and stores a score on its first read) and pass its result here. The records the
+score cites come with that result when it was computed just now, else they are read in
+one query by ids (which also finds the person's marriages to tell a spouse's record from
+another person's); the rule texts come from the in-memory rule set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,17 +26,19 @@ from django.db.models import Q
 
 from points.feeds.record import Record
 from points.identifiers import mask_id_number
-from points.rules.model import Item, RuleSet
-from xinjumin.accounts.access import access_resident
+from points.rules.model import DISTRICT_CODES, Item, RuleSet
+from xinjumin import labels
 from xinjumin.core.errors import NotFound
-from xinjumin.geo.models import District
-from xinjumin.scoring.compute import text
-from xinjumin.scoring.explain import department, hints_for, record_type
+from xinjumin.labels import Label
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
+from xinjumin.scoring.services import ExplainedScore
 from xinjumin.scoring.sources import subject_hash
+from xinjumin.scoring.stored import Explanation, ScoreItems, hundredths, points_text
 
 HIDDEN_FOR_OTHERS = ("complex_id", "unit", "street", "employer_uscc", "business_uscc",
                      "permit_no", "spouse_id_number", "child_id_number")
+LINKED_FIELDS = ("spouse_id_number", "child_id_number")
+LANGUAGES = ("zh-hans", "en")
 
 
 def indicator_get(*, ref: str) -> IndicatorSystem:
@@ -60,6 +67,97 @@ def stored_score_current(*, subject_hash: str) -> StoredScore | None:
     return StoredScore.objects.filter(subject_hash=subject_hash, is_current=True).first()
 
 
+def _both(text: Any, *args: Any) -> Label:
+    """A label from a function of (…, lang): its text in each language."""
+    return Label(*(text(*args, lang) for lang in LANGUAGES))
+
+
+# --- the typed view ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record the score cites, as the resident may see it."""
+
+    ref: str
+    type: str
+    type_name: Label
+    department_code: str
+    department: Label
+    date: str | None
+    end: str | None
+    concerns: str  # "self", "spouse" or "other"
+    person: str | None  # the other person's ID number, masked
+    summary: Label  # the record's own values in one line
+    fields: dict[str, Any]  # JSON-ready; for other people's records, addresses etc. left out
+
+
+@dataclass(frozen=True)
+class ItemView:
+    key: str
+    category: str
+    name: Label
+    points: str
+    max: str | None
+    rule: Label
+    reference: str
+    detail: str
+    records: tuple[RecordView, ...]
+    below_max: bool
+    hints: tuple[Label, ...]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    key: str
+    name: Label
+    total: str
+    cap: str | None
+    capped: str
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class LayerView:
+    district: str
+    total: str
+    cap: str
+    capped: str
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class FreezeView:
+    item: str
+    record_id: str
+    start: str
+    until: str
+    name: Label
+    reason: Label
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    resident_id: int | None
+    id_number: str  # masked
+    as_of: str
+    district: str | None
+    district_name: Label | None
+    home_district: str
+    score: str | None
+    common: str | None
+    is_minor: bool
+    minor_reason: str
+    rule_set_hash: str
+    rule_set_profile: str
+    rule_set_name: str
+    categories: tuple[CategoryView, ...]
+    district_layer: LayerView | None
+    frozen: bool
+    frozen_until: str | None
+    freezes: tuple[FreezeView, ...]
+    computed_at: str | None
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -71,7 +169,7 @@ def _json_value(value: Any) -> Any:
 def _cited_records(id_number: str, refs: set[str]) -> tuple[dict[str, Record], set[str]]:
     """({ref: Record} of the live records among `refs` ("SOURCE:record_id"), the ID numbers
     of the person's spouses (live marriages on either side)), in one query."""
-    from xinjumin.records.codec import typed_fields
+    from xinjumin.records.codec import record_from_row, typed_fields
     from xinjumin.records.models import SourceRecord, linked_hash_in
 
     h = subject_hash(id_number)
@@ -92,12 +190,12 @@ def _cited_records(id_number: str, refs: set[str]) -> tuple[dict[str, Record], s
             spouses.add(linked if s_hash == h else id_no)
         ref = f"{source}:{record_id}"
         if ref in refs:
-            records[ref] = Record(source, type_, record_id, version, op, id_no or None,
-                                  typed_fields(type_, stored, linked))
+            records[ref] = record_from_row(source, type_, record_id, version, op,
+                                           id_no or None, typed_fields(type_, stored, linked))
     return records, spouses - {"", id_number}
 
 
-def _cited_among(records: list[Record], id_number: str, refs: set[str]
+def _cited_among(records: Iterable[Record], id_number: str, refs: set[str]
                  ) -> tuple[dict[str, Record], set[str]]:
     """What `_cited_records` reads, taken from the live records a score was just computed
     from (they hold the person's marriages and every record the score cites)."""
@@ -119,134 +217,159 @@ def _cited_among(records: list[Record], id_number: str, refs: set[str]
     return cited, spouses - {"", id_number}
 
 
-def _record_view(record: Record, id_number: str, spouses: set[str]) -> dict[str, Any]:
-    zh, en, date_field = record_type(record.type)
+def _record_view(record: Record, id_number: str, spouses: set[str]) -> RecordView:
     own = record.id_number == id_number
     fields = {k: _json_value(v) for k, v in record.fields.items()}
-    for name in ("spouse_id_number", "child_id_number"):
+    for name in LINKED_FIELDS:
         if name in fields:
             fields[name] = mask_id_number(str(fields[name]))
     concerns = "self" if own else ("spouse" if record.id_number in spouses else "other")
     if not own:
         fields = {k: v for k, v in fields.items() if k not in HIDDEN_FOR_OTHERS}
-    end = next((record.fields[f] for f in ("end", "ended_on", "last_month", "lifted_on",
-                                            "sentence_end") if f in record.fields), None)
-    return {
-        "ref": f"{record.source}:{record.record_id}", "type": record.type, "type_name_zh": zh,
-        "type_name_en": en, "department": department(record.source),
-        "date": _json_value(record.fields.get(date_field)), "end": _json_value(end),
-        "concerns": concerns,
-        "person": None if own or not record.id_number else mask_id_number(record.id_number),
-        "fields": fields,
-    }
+    end_field = labels.record_end_field(record.type)
+    return RecordView(
+        ref=f"{record.source}:{record.record_id}", type=record.type,
+        type_name=labels.record_type(record.type), department_code=record.source,
+        department=labels.department(record.source),
+        date=_json_value(record.fields.get(labels.record_date_field(record.type))),
+        end=_json_value(record.fields.get(end_field)) if end_field else None,
+        concerns=concerns,
+        person=None if own or not record.id_number else mask_id_number(record.id_number),
+        summary=_both(labels.record_summary, record.type, fields), fields=fields)
 
 
 def _item_view(item: Item, points: int, refs: list[str], detail: str, as_of: dt.date,
-               records: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    pts = Decimal(points) / 100
-    return {
-        "key": item.key, "category": item.category, "name_zh": item.name_zh,
-        "name_en": item.name_en, "points": text(points),
-        "max": None if item.max is None else text(int(item.max * 100)),
-        "rule_zh": item.description_zh, "reference": item.reference, "detail": detail,
-        "records": [records[r] for r in refs if r in records],
-        "below_max": item.max is not None and item.max > 0 and pts < item.max,
-        "hints": hints_for(item, pts, as_of, bool(refs)),
-    }
+               records: dict[str, RecordView]) -> ItemView:
+    below = item.max is not None and item.max > 0 and Decimal(points) / 100 < item.max
+    return ItemView(
+        key=item.key, category=item.category, name=_both(labels.item_name, item),
+        points=points_text(points) or "0.00",
+        max=None if item.max is None else points_text(hundredths(item.max)),
+        rule=_both(labels.rule_text, item, as_of), reference=item.reference, detail=detail,
+        records=tuple(records[r] for r in refs if r in records), below_max=below,
+        hints=tuple(labels.hints_for(item, Decimal(points) / 100, as_of, bool(refs))))
 
 
-def _freeze_view(freezes: list[dict[str, Any]], rule_set: RuleSet) -> list[dict[str, Any]]:
+def _freeze_views(explanation: Explanation, rule_set: RuleSet) -> tuple[FreezeView, ...]:
     out = []
-    for f in freezes:
-        item = rule_set.item(f["item"])
-        name = item.name_zh if item else f["item"]
-        out.append({**f, "name_zh": name,
-                    "reason_zh": f"因{name}记录 {f['record_id']}, 积分自 {f['start']} 起冻结至 "
-                                 f"{f['until']}, 期间不能使用积分申请服务",
-                    "reason_en": f"points frozen from {f['start']} until {f['until']} "
-                                 f"because of record {f['record_id']} ({f['item']})"})
-    return out
+    for f in explanation.freezes:
+        item = rule_set.item(f.item)
+        out.append(FreezeView(
+            item=f.item, record_id=f.record_id, start=f.start, until=f.until,
+            name=_both(labels.item_name, item) if item else Label(f.item, f.item),
+            reason=_both(labels.freeze_reason, item, f.item, f.start, f.until)))
+    return tuple(out)
 
 
-_NAMES: dict[str, str] = {}
+def _categories(rule_set: RuleSet, items: ScoreItems, explanation: Explanation,
+                as_of: dt.date, records: dict[str, RecordView]) -> tuple[CategoryView, ...]:
+    out = []
+    for cat in rule_set.categories:
+        views = tuple(_item_view(i, items.city.get(i.key, 0),
+                                 explanation.records.get(i.key, []),
+                                 explanation.details.get(i.key, ""), as_of, records)
+                      for i in rule_set.items_of(cat.key))
+        total = sum(items.city.get(i.key, 0) for i in rule_set.items_of(cat.key))
+        cap = hundredths(cat.cap)
+        out.append(CategoryView(
+            key=cat.key, name=_both(labels.category_name, cat.key, cat.name_zh),
+            total=points_text(total) or "0.00", cap=points_text(cap),
+            capped=points_text(total if cap is None else min(total, cap)) or "0.00",
+            items=views))
+    return tuple(out)
 
 
-def _district_names() -> dict[str, str]:
-    """{code: name} of the districts (reference data loaded by a migration; read once)."""
-    if not _NAMES:
-        _NAMES.update(District.objects.values_list("code", "name"))
-    return _NAMES
+def _layer(rule_set: RuleSet, district: str, items: ScoreItems, explanation: Explanation,
+           as_of: dt.date, records: dict[str, RecordView]) -> LayerView:
+    layer = rule_set.layer(district)
+    points = items.districts.get(district, {})
+    refs = explanation.district_records.get(district, {})
+    details = explanation.district_details.get(district, {})
+    total = sum(points.get(i.key, 0) for i in layer.items)
+    cap = hundredths(layer.cap) or 0
+    return LayerView(
+        district=district, total=points_text(total) or "0.00", cap=points_text(cap) or "0.00",
+        capped=points_text(min(total, cap)) or "0.00",
+        items=tuple(_item_view(i, points.get(i.key, 0), refs.get(i.key, []),
+                               details.get(i.key, ""), as_of, records) for i in layer.items))
 
 
-def score_view(*, id_number: str, resident_pk: int | None = None,
-               district: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The explained score of one person (no access check: call `resident_score_view`)."""
-    from xinjumin.scoring.services import stored_or_computed
-
-    read: dict[str, Any] = {}
-    row, rule_set = stored_or_computed(id_number=id_number, as_of=as_of, read=read)
+def score_view(*, explained: ExplainedScore, district: str | None = None,
+               resident_pk: int | None = None) -> ScoreView:
+    """The explained score of `scoring.services.score_explain`, for `district` (default:
+    the home district). No access check: the caller went through accounts.access."""
+    row, rule_set, id_number = explained.score, explained.rule_set, explained.id_number
     district = district or row.home_district or None
-    expl = row.explanation or {}
-    refs, detail = expl.get("refs") or {}, expl.get("detail") or {}
-    drefs = (expl.get("drefs") or {}).get(district or "", {})
-    ddetail = (expl.get("ddetail") or {}).get(district or "", {})
-    used = {r for ids in [*refs.values(), *drefs.values()] for r in ids}
+    explanation = Explanation.of(row) or Explanation()
+    items = ScoreItems.of(row)
+    used = explanation.refs(district)
     if not used:
-        cited, spouses = {}, set()
-    elif "records" in read:  # computed just now from these records
-        cited, spouses = _cited_among(read["records"], id_number, used)
+        cited: dict[str, Record] = {}
+        spouses: set[str] = set()
+    elif explained.records is not None:  # computed just now from these records
+        cited, spouses = _cited_among(explained.records, id_number, used)
     else:
         cited, spouses = _cited_records(id_number, used)
     records = {ref: _record_view(rec, id_number, spouses) for ref, rec in cited.items()}
-    stored = row.items or {"c": {}, "d": {}}
-    categories = []
+    adult = not row.is_minor
+    scores = row.score_map
+    return ScoreView(
+        resident_id=resident_pk, id_number=mask_id_number(id_number),
+        as_of=row.as_of.isoformat(), district=district,
+        district_name=_both(labels.district_name, district) if district else None,
+        home_district=row.home_district,
+        score=points_text(scores.get(district)) if district and scores else None,
+        common=points_text(hundredths(row.common)), is_minor=row.is_minor,
+        minor_reason=explanation.minor_reason, rule_set_hash=row.rule_set_hash,
+        rule_set_profile=row.rule_set_profile, rule_set_name=rule_set.name,
+        categories=(_categories(rule_set, items, explanation, row.as_of, records)
+                    if adult else ()),
+        district_layer=(_layer(rule_set, district, items, explanation, row.as_of, records)
+                        if district and adult else None),
+        frozen=row.frozen,
+        frozen_until=row.frozen_until.isoformat() if row.frozen_until else None,
+        freezes=_freeze_views(explanation, rule_set),
+        computed_at=row.computed_at.isoformat() if row.computed_at else None)
+
+
+def score_summary(*, explained: ExplainedScore, district: str | None = None
+                  ) -> dict[str, Any]:
+    """The public form of a stored score for one district (the `xjm scores show` JSON):
+    items = every city item and every item of the district's layer, key → exact points
+    text (deductions negative); record_ids per item."""
+    row, rule_set = explained.score, explained.rule_set
+    district = district or row.home_district or None
+    stored, explanation = ScoreItems.of(row), Explanation.of(row)
+    found = explanation or Explanation()
+    points: dict[str, str | None] = {}
+    record_ids: dict[str, list[str]] = {}
     if not row.is_minor:
-        for cat in rule_set.categories:
-            items = [_item_view(i, stored["c"].get(i.key, 0), refs.get(i.key, []),
-                                detail.get(i.key, ""), row.as_of, records)
-                     for i in rule_set.items_of(cat.key)]
-            total = sum(stored["c"].get(i.key, 0) for i in rule_set.items_of(cat.key))
-            cap = None if cat.cap is None else int(cat.cap * 100)
-            categories.append({"key": cat.key, "name_zh": cat.name_zh, "total": text(total),
-                               "cap": text(cap), "capped": text(total if cap is None
-                                                                else min(total, cap)),
-                               "items": items})
-    layer_view = None
-    if district and not row.is_minor:
-        layer = rule_set.layer(district)
-        d_items = stored["d"].get(district, {})
-        total = sum(d_items.get(i.key, 0) for i in layer.items)
-        cap = int(layer.cap * 100)
-        layer_view = {"district": district, "total": text(total), "cap": text(cap),
-                      "capped": text(min(total, cap)),
-                      "items": [_item_view(i, d_items.get(i.key, 0), drefs.get(i.key, []),
-                                           ddetail.get(i.key, ""), row.as_of, records)
-                                for i in layer.items]}
-    names = _district_names()
+        for item in rule_set.items:
+            points[item.key] = points_text(stored.city.get(item.key, 0))
+            record_ids[item.key] = found.records.get(item.key, [])
+        if district:
+            d_points = stored.districts.get(district, {})
+            d_refs = found.district_records.get(district, {})
+            for item in rule_set.layer(district).items:
+                points[item.key] = points_text(d_points.get(item.key, 0))
+                record_ids[item.key] = d_refs.get(item.key, [])
     scores = row.score_map
     return {
-        "resident_id": resident_pk, "id_number": mask_id_number(id_number),
-        "as_of": row.as_of.isoformat(), "district": district,
-        "district_name": names.get(district or ""), "home_district": row.home_district,
-        "score": text(scores.get(district)) if district and scores else None,
-        "common": text(None if row.common is None else int(row.common * 100)),
-        "is_minor": row.is_minor, "minor_reason": expl.get("reason", ""),
-        "rule_set": row.rule_set, "rule_set_id": row.rule_set_id,
-        "rule_set_name": rule_set.name, "categories": categories, "district_layer": layer_view,
+        "id_number": mask_id_number(explained.id_number),
+        "district": district,
+        "home_district": row.home_district or None,
+        "score": points_text(scores.get(district)) if district else None,
+        "common": points_text(hundredths(row.common)),
+        "scores": {d: points_text(scores.get(d)) for d in DISTRICT_CODES} if scores else {},
+        "rule_set_hash": row.rule_set_hash,
+        "rule_set_profile": row.rule_set_profile,
+        "as_of": row.as_of.isoformat(),
+        "is_minor": row.is_minor,
         "frozen": row.frozen,
         "frozen_until": row.frozen_until.isoformat() if row.frozen_until else None,
-        "freezes": _freeze_view(expl.get("freezes") or [], rule_set),
+        "items": points,
+        "record_ids": record_ids,
+        "explained": explanation is not None,
+        "source": row.source,
         "computed_at": row.computed_at.isoformat() if row.computed_at else None,
     }
-
-
-def resident_score_view(*, user: Any, resident: Any, district: str | None = None,
-                        as_of: dt.date | None = None) -> dict[str, Any]:
-    """The resident's explained score, through the one door (accounts.access: the resident
-    themselves or their child under 18; staff within scope, audited; else NotFound 404)."""
-    from xinjumin.scoring.services import district_code
-
-    person = access_resident(user=user, resident_id=getattr(resident, "pk", resident),
-                             purpose="score")
-    return score_view(id_number=person.id_number, resident_pk=person.pk,
-                      district=district_code(district), as_of=as_of)

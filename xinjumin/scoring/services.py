@@ -1,29 +1,35 @@
-"""Scoring services: re-score subjects after new records, score on demand (issue #4 §4).
+"""Scoring services: re-score subjects after new records, explain a score on first read.
 
-The nightly population run is `xinjumin.scoring.bulk.scores_rescore_all`.
+The nightly population run is `xinjumin.scoring.bulk.scores_rescore_all`. Both store
+through `scoring.stored` (one format, one writer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from points.feeds.record import Record
 from points.identifiers import IdentifierError, parse_id_number
 from points.inputs import RecordIndex
-from points.rules.model import DISTRICT_CODES
+from points.rules.model import DISTRICT_CODES, RuleSet
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError, NotFound
 from xinjumin.people.models import Resident
 from xinjumin.scoring import sources
-from xinjumin.scoring.compute import compute_row, is_scored, score_dict
-from xinjumin.scoring.models import ScoreRun, StoredScore
+from xinjumin.scoring.compute import is_scored, person_row
+from xinjumin.scoring.models import CITY, IndicatorSystem, ScoreRun, StoredScore
 from xinjumin.scoring.rulesets import rule_set_in_force
+from xinjumin.scoring.stored import rows_encode, rows_frame, rows_write, score_frame
 
 CHUNK = 500
 
@@ -32,26 +38,38 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _rule_set(as_of: dt.date):
+def _rule_set(as_of: dt.date) -> RuleSet:
     try:
         return rule_set_in_force(as_of=as_of)
     except LookupError:
-        raise DomainError("no_rule_set", f"{as_of} 没有生效的积分指标体系",
-                          f"no indicator system is in force on {as_of}",
-                          {"as_of": "没有生效的版本 / no version in force"}, 409) from None
+        first = (IndicatorSystem.objects.filter(layer=CITY, status="published")
+                 .order_by("effective_from").values_list("effective_from", flat=True).first())
+        if first is None or first <= as_of:
+            raise DomainError("no_rule_set", "积分指标体系尚未发布, 暂时无法计算积分",
+                              "no indicator system has been published yet",
+                              {}, 409) from None
+        raise DomainError(
+            "before_rule_set", f"积分制度自 {first} 起实施, {as_of} 还没有积分",
+            f"points began on {first}; there is no score for {as_of}",
+            {"as_of": f"请选择 {first} 或之后的日期 / choose {first} or a later date"},
+            400) from None
 
 
-def _store(rows: list[dict[str, Any]]) -> list[StoredScore]:
-    """Make these rows current (one per subject), unless a newer as-of is already current.
-    Call inside a transaction."""
-    by_hash = {r["subject_hash"]: r for r in rows}
-    current = dict(StoredScore.objects.select_for_update().filter(
-        subject_hash__in=list(by_hash), is_current=True).values_list("subject_hash", "as_of"))
-    keep = [r for h, r in by_hash.items() if h not in current or current[h] <= r["as_of"]]
-    hashes = [r["subject_hash"] for r in keep]
-    StoredScore.objects.filter(subject_hash__in=hashes, is_current=True).update(
-        is_current=False)
-    return StoredScore.objects.bulk_create([StoredScore(**r) for r in keep], batch_size=500)
+def _store(frame: pl.DataFrame, rule_set: RuleSet, as_of: dt.date, source: str) -> int:
+    """Make the score frame's rows current (one per subject), unless a later as-of is
+    already current for a subject. Call inside a transaction. Returns how many were
+    stored."""
+    hashes = frame["subject_hash"].to_list()
+    later = set(StoredScore.objects.select_for_update().filter(
+        subject_hash__in=hashes, is_current=True, as_of__gt=as_of)
+        .values_list("subject_hash", flat=True))
+    keep = frame.filter(~pl.col("subject_hash").is_in(list(later))) if later else frame
+    StoredScore.objects.filter(subject_hash__in=keep["subject_hash"].to_list(),
+                               is_current=True).update(is_current=False)
+    rows = rows_frame(keep, rule_set=rule_set, as_of=as_of, source=source,
+                      computed_at=timezone.now())
+    rows_write(rows_encode(rows))
+    return keep.height
 
 
 def _residents(hashes: Iterable[str]) -> dict[str, Resident]:
@@ -59,27 +77,23 @@ def _residents(hashes: Iterable[str]) -> dict[str, Resident]:
             .only("id", "id_hash", "district_id")}
 
 
-def _rows_for(id_numbers: dict[str, str], as_of: dt.date, rule_set: Any, source: str,
-              only_scored: bool, read: dict[str, Any] | None = None
-              ) -> list[dict[str, Any]]:
-    records = sources.records_for(list(id_numbers.values()))
-    if read is not None:
-        read["records"] = records
+def _score_frame(id_numbers: dict[str, str], records: list[Record], as_of: dt.date,
+                 rule_set: RuleSet, only_scored: bool) -> pl.DataFrame:
+    """The score frame of these subjects ({subject hash: ID number}) from their records;
+    subjects neither resident nor scored (only_scored) or named by no record are left out."""
     index = RecordIndex(records, live=True)
     residents = _residents(id_numbers)
-    now = timezone.now()
-    rows = []
+    people = []
     for h, id_number in id_numbers.items():
         resident = residents.get(h)
         if resident is None and (not is_scored(index, id_number, as_of) if only_scored
                                  else not any(r.id_number == id_number for r in index.records)):
             continue
-        row = compute_row(index, id_number, as_of, rule_set,
-                          resident.district_id if resident else "")
-        row.update(subject_hash=h, resident_id=resident.pk if resident else None,
-                   source=source, computed_at=now, is_current=True)
-        rows.append(row)
-    return rows
+        row = person_row(index, id_number, as_of, rule_set,
+                         resident.district_id if resident else "")
+        people.append({**row, "subject_hash": h,
+                       "resident_id": resident.pk if resident else None})
+    return score_frame(people, rule_set)
 
 
 def scores_rescore_subjects(*, subject_hashes: Iterable[str], as_of: dt.date | None = None
@@ -95,12 +109,13 @@ def scores_rescore_subjects(*, subject_hashes: Iterable[str], as_of: dt.date | N
     stored = 0
     for i in range(0, len(hashes), CHUNK):
         ids = sources.id_numbers_for(hashes[i:i + CHUNK])
-        rows = _rows_for(ids, as_of, rule_set, StoredScore.Source.EVENT, only_scored=True)
+        frame = _score_frame(ids, sources.records_for(list(ids.values())), as_of, rule_set,
+                             only_scored=True)
         with transaction.atomic():
-            stored += len(_store(rows))
+            stored += _store(frame, rule_set, as_of, StoredScore.Source.EVENT)
     with transaction.atomic():
         run = ScoreRun.objects.create(
-            kind=ScoreRun.Kind.SUBJECTS, as_of=as_of, rule_set=rule_set.content_hash,
+            kind=ScoreRun.Kind.SUBJECTS, as_of=as_of, rule_set_hash=rule_set.content_hash,
             started_at=started, finished_at=timezone.now(), count=stored,
             seconds=Decimal(f"{time.perf_counter() - t0:.2f}"),
             detail={"subjects": len(hashes)})
@@ -127,39 +142,52 @@ def district_code(district: str | None) -> str | None:
     return district
 
 
-def stored_or_computed(*, id_number: str, as_of: dt.date | None = None,
-                       read: dict[str, Any] | None = None) -> tuple[StoredScore, Any]:
-    """(current StoredScore, rule set) for one person as of D: the stored row if it is for
-    D under the rule set in force and explained, else computed now (and stored as current
-    unless a later as-of is already current). NotFound when nothing is known of them.
-    `read`: when given and the score is computed here, receives under "records" the live
-    records it was computed from (so that the caller need not read them again)."""
+@dataclass(frozen=True)
+class ExplainedScore:
+    """A person's explained score as of a date: the stored row, the rule set it was
+    computed under, and — when it was computed just now — the live records it was
+    computed from (so that the explanation need not read them again)."""
+
+    id_number: str
+    score: StoredScore
+    rule_set: RuleSet
+    records: tuple[Record, ...] | None = None
+
+
+def score_explain(*, id_number: str, as_of: dt.date | None = None) -> ExplainedScore:
+    """One person's explained score as of D (default today): the current stored row if it
+    is for D under the rule set in force and explained; else computed now with the
+    one-person evaluator and stored as current (unless a later as-of is already current).
+    NotFound when nothing is known of them. Views call this first, then read the
+    explanation with `scoring.selectors.score_view`."""
     id_number = parse_id(id_number)
     as_of = as_of or _today()
     rule_set = _rule_set(as_of)
     h = sources.subject_hash(id_number)
     row = StoredScore.objects.filter(subject_hash=h, is_current=True).first()
-    if row and row.as_of == as_of and row.rule_set == rule_set.content_hash and row.explained:
-        return row, rule_set
-    rows = _rows_for({h: id_number}, as_of, rule_set, StoredScore.Source.DEMAND,
-                     only_scored=False, read=read)
-    if not rows:
+    if (row and row.as_of == as_of and row.rule_set_hash == rule_set.content_hash
+            and row.explained):
+        return ExplainedScore(id_number, row, rule_set)
+    records = sources.records_for([id_number])
+    frame = _score_frame({h: id_number}, records, as_of, rule_set, only_scored=False)
+    if frame.is_empty():
         raise NotFound("积分", "score")
-    fresh = rows[0]
-    if row is None or row.as_of <= as_of:
-        with transaction.atomic():
-            saved = _store([fresh])
-        if saved:
-            return saved[0], rule_set
-    return StoredScore(**fresh), rule_set
+    with transaction.atomic():
+        stored = _store(frame, rule_set, as_of, StoredScore.Source.DEMAND)
+    if stored:
+        row = StoredScore.objects.get(subject_hash=h, is_current=True)
+    else:  # a later as-of is current: answer for D without storing it
+        built = rows_frame(frame, rule_set=rule_set, as_of=as_of,
+                           source=StoredScore.Source.DEMAND, computed_at=timezone.now())
+        row = _unsaved(built.row(0, named=True))
+    return ExplainedScore(id_number, row, rule_set, tuple(records))
 
 
-def score_for(*, id_number: str, as_of: dt.date | None = None, district: str | None = None
-              ) -> dict[str, Any]:
-    """One person's score as of D (default today) in `district` (default: the home
-    district = latest residence registration), as a JSON-ready dict: district, score,
-    common, scores (all ten), rule_set (hash), rule_set_id, as_of, frozen, frozen_until,
-    items (key → exact points text, deductions negative), record_ids (key → ids)."""
-    district = district_code(district)
-    row, rule_set = stored_or_computed(id_number=id_number, as_of=as_of)
-    return score_dict(row, rule_set, district, parse_id(id_number))
+def _unsaved(columns: dict[str, Any]) -> StoredScore:
+    """A StoredScore (not saved) from one row of `stored.rows_frame`."""
+    fields = {f.attname: f for f in StoredScore._meta.concrete_fields}
+    values = {name: fields[name].to_python(value) for name, value in columns.items()}
+    if isinstance(values["explanation"], str):  # JSONField.to_python leaves text as is
+        values["explanation"] = json.loads(values["explanation"])
+    return StoredScore(**values)
+

@@ -15,7 +15,7 @@ from xinjumin.accounts.access import (
 )
 from xinjumin.api.auth import PERSON_AUTH, require_power
 from xinjumin.api.idempotency import idempotent
-from xinjumin.api.presenters import records_history_out, resident_out
+from xinjumin.api.presenters import records_history_out, resident_out, score_out
 from xinjumin.api.schemas import (
     NO_CONTROL,
     ErrorOut,
@@ -30,7 +30,8 @@ from xinjumin.core.errors import DomainError
 from xinjumin.people import selectors as people
 from xinjumin.people import services as people_services
 from xinjumin.records.selectors import records_history_for
-from xinjumin.scoring.selectors import resident_score_view
+from xinjumin.scoring.selectors import score_view
+from xinjumin.scoring.services import district_code, score_explain
 
 router = Router(tags=["residents"], auth=PERSON_AUTH)
 
@@ -96,8 +97,11 @@ def resident_score(request: HttpRequest, query: Query[ScoreQuery],
     404 / The explained score of a resident in scope (what the resident sees); the read is
     audited, outside the scope the answer is 404."""
     require_power(request.user, "resident_read")
-    return resident_score_view(user=request.user, resident=resident_id,
-                               district=query.district, as_of=query.as_of)
+    person = access_resident(user=request.user, resident_id=resident_id, purpose="score")
+    district = district_code(query.district)
+    explained = score_explain(id_number=person.id_number, as_of=query.as_of)
+    return score_out(score_view(explained=explained, district=district,
+                                resident_pk=person.pk))
 
 
 @router.get("/{resident_id}/records", response={200: ResidentRecordsOut, **_READ_ERRORS},

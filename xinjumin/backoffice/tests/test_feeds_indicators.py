@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from points.rules import PROFILES_DIR
+from points.tests.samples import CSV, INVALID
 from xinjumin.accounts.services import staff_create, staff_totp_device_create
 from xinjumin.audit.models import AuditEvent
 from xinjumin.portal.tests.personas import STAFF_PASSWORD, ZHANG_ID, Staff, World, staff_client
@@ -21,7 +22,6 @@ from xinjumin.records.models import ImportBatch, SourceRecord
 from xinjumin.records.services import records_ingest
 from xinjumin.scoring.models import IndicatorSystem
 
-SAMPLES = Path("/work/shared/samples/feeds")
 NINGBO = (PROFILES_DIR / "ningbo-2021.yaml").read_text(encoding="utf-8")
 
 
@@ -48,7 +48,7 @@ def _upload(client, path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_invalid_file_upload_reports_the_bad_row_and_stores_none_of_it(city):
-    status_url = _upload(city, SAMPLES / "invalid" / "bad_id_check_character.jsonl")
+    status_url = _upload(city, INVALID / "bad_id_check_character.jsonl")
     html = city.get(status_url).content.decode()
     assert "导入完成" in html and "已处理 2 / 2 行" in html
     assert 'hx-trigger="every 1s"' not in html  # done: the polling stops
@@ -66,7 +66,7 @@ def test_invalid_file_upload_reports_the_bad_row_and_stores_none_of_it(city):
 
 
 def test_progress_of_a_good_csv_and_the_polling_partial(city):
-    status_url = _upload(city, SAMPLES / "csv" / "diploma.csv")
+    status_url = _upload(city, CSV / "diploma.csv")
     partial = city.get(status_url, HTTP_HX_REQUEST="true").content.decode()
     assert partial.startswith('<section class="card" id="feed-progress"')
     batch = ImportBatch.objects.get()
@@ -97,7 +97,10 @@ def test_clerk_sees_department_data_with_history_and_other_districts_get_404(wor
     clerk = staff_client(world.clerk_yz)
     html = clerk.get(f"/staff/residents/{world.zhang.pk}/records/").content.decode()
     assert "教育局" in html and "学历" in html and "DIP-ZW" in html
-    assert "v2" in html and "level: junior_college" in html and "level: bachelor" in html
+    # every field and code in words, each version with its own values (issue #10)
+    assert "v2" in html and "<dt>学历层次</dt><dd>大专(高职)</dd>" in html
+    assert "<dt>学历层次</dt><dd>本科</dd>" in html and "<dt>毕业(发证)日期</dt>" in html
+    assert "junior_college" not in html and "issued_on" not in html
     assert AuditEvent.objects.filter(action="resident.read", object_id=str(world.zhang.pk),
                                      detail__purpose="records").count() == 1
     score = clerk.get(f"/staff/residents/{world.zhang.pk}/score/").content.decode()

@@ -9,7 +9,7 @@ import pytest
 from xinjumin.demo import personas
 from xinjumin.demo.load import load_demo
 from xinjumin.records.models import ImportBatch, SourceRecord
-from xinjumin.scoring.services import score_for
+from xinjumin.scoring.tests.reading import score_for
 
 pytestmark = pytest.mark.django_db
 

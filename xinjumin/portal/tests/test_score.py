@@ -3,21 +3,18 @@ rules, records and hints; another person's data are masked; district selector; e
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
+from points.tests.samples import SAMPLES, expected_by_id
+from tests.client import Client
 from xinjumin.accounts.services import resident_account_for
 from xinjumin.people.services import resident_create
 
-SAMPLES = Path("/work/shared/samples/feeds")
 AS_OF = "2026-12-01"
-EXPECTED = {r["id_number"]: r for r in csv.DictReader(
-    (SAMPLES / "expected_scores.csv").open(encoding="utf-8"))}
+EXPECTED = expected_by_id()
 SPOUSE_HOME = "500236199712304659"  # housing 10 from the spouse's home; no diploma
 FROZEN = next(i for i, r in EXPECTED.items() if r["frozen"] == "true")
 
@@ -58,7 +55,7 @@ def test_resident_reads_items_rules_records_and_hints(samples):
     row = EXPECTED[SPOUSE_HOME]
     assert f'data-testid="score">{row["score_330212"]}<' in html
     assert f'data-testid="common">{row["common"]} ' in html
-    assert 'data-item="education"' in html and "取最高学历" in html
+    assert 'data-item="education"' in html and "学历取最高一项" in html
     assert "未查询到学历记录: 可提交学历证明材料" in html
     assert "公安局" in html and "居住证" in html  # a record's department and type
     assert 'data-item="housing"' in html and f"<strong>{row['housing']}</strong>" in html

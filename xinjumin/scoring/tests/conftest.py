@@ -7,44 +7,34 @@ sees them. Residents and staff are fixed personas made with the identity service
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-from pathlib import Path
-
 import pytest
 from django.db import transaction
 
-SAMPLES = Path("/work/shared/samples/feeds")
-JSONL = SAMPLES / "jsonl"
-AS_OF = dt.date(2026, 12, 1)
+from points.tests.samples import JSONL, samples_dir
+
 PASSWORD = "Correct-Horse-42!"
-
-
-def expected_rows() -> list[dict[str, str]]:
-    with (SAMPLES / "expected_scores.csv").open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def assert_nightly_rows(rows: list[dict[str, str]], run) -> None:  # type: ignore[no-untyped-def]
     """Every expected row is stored as a current nightly score of `run` (its date, its
     rule set), with the expected common score, district scores, permit points and
     freeze; minors without scores."""
-    from xinjumin.scoring.compute import text
     from xinjumin.scoring.models import StoredScore
     from xinjumin.scoring.sources import subject_hash
+    from xinjumin.scoring.stored import points_text as text
 
     for row in rows:
         s = StoredScore.objects.get(subject_hash=subject_hash(row["id_number"]),
                                     is_current=True)
         assert s.source == StoredScore.Source.NIGHTLY
-        assert s.rule_set == run.rule_set and s.as_of == run.as_of
+        assert s.rule_set_hash == run.rule_set_hash and s.as_of == run.as_of
         if row["is_minor"] == "true":
             assert s.common is None and s.scores is None
             continue
         assert str(s.common) == row["common"]
         assert {d: text(h) for d, h in s.score_map.items()} == {
             k[6:]: v for k, v in row.items() if k.startswith("score_")}
-        assert text(s.items["c"].get("permit", 0)) == row["permit"]
+        assert text(s.items["city"].get("permit", 0)) == row["permit"]
         assert s.frozen is (row["frozen"] == "true")
 
 
@@ -52,6 +42,7 @@ def import_samples() -> None:
     from points.feeds.readers import feed_files
     from xinjumin.records.services import records_import_file
 
+    samples_dir()
     for path in feed_files([JSONL]):
         batch = records_import_file(path=path)
         assert batch.rejected == 0, (path, batch.counts())

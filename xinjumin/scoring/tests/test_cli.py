@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from points.rules import PROFILES_DIR
+from points.tests.samples import AS_OF, expected_rows
 from xinjumin.core.errors import DomainError
 from xinjumin.scoring.indicators import indicator_compare_enqueue
 from xinjumin.scoring.models import IndicatorSystem, StoredScore
 from xinjumin.scoring.sources import subject_hash
-from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from points.rules import PROFILES_DIR, load_profile
+from points.tests.samples import AS_OF, expected_rows
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import DomainError
 from xinjumin.scoring.indicators import indicator_compare, indicator_publish, indicator_upload
 from xinjumin.scoring.models import IndicatorSystem
 from xinjumin.scoring.rulesets import rule_set_in_force
-from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
 
 NINGBO = (PROFILES_DIR / "ningbo-2021.yaml").read_text(encoding="utf-8")
 # a district layer document is the district's whole override of the city template

@@ -13,13 +13,14 @@ import pytest
 
 from points.feeds.readers import feed_files
 from points.synth import generate
+from points.tests.samples import AS_OF, JSONL, expected_rows
 from xinjumin.records.services import records_import_file
 from xinjumin.scoring.bulk import scores_rescore_all
 from xinjumin.scoring.models import StoredScore
-from xinjumin.scoring.tests.conftest import AS_OF, JSONL, assert_nightly_rows, expected_rows
+from xinjumin.scoring.tests.conftest import assert_nightly_rows
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-STORED = ("subject_hash", "as_of", "rule_set", "is_minor", "common", "home_district",
+STORED = ("subject_hash", "as_of", "rule_set_hash", "is_minor", "common", "home_district",
           "score", "scores", "items", "frozen", "frozen_until", "source")
 
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from points.tests.samples import AS_OF, expected_rows
 from xinjumin.audit.models import AuditEvent
 from xinjumin.records.services import records_ingest
 from xinjumin.scoring.bulk import scores_rescore_all
 from xinjumin.scoring.models import ScoreRun, StoredScore
-from xinjumin.scoring.services import score_for
 from xinjumin.scoring.sources import subject_hash
-from xinjumin.scoring.tests.conftest import AS_OF, assert_nightly_rows, expected_rows
+from xinjumin.scoring.tests.conftest import assert_nightly_rows
+from xinjumin.scoring.tests.reading import score_for
 
 ROWS = expected_rows()
 pytestmark = [pytest.mark.usefixtures("samples"), pytest.mark.django_db]
@@ -39,8 +40,8 @@ def test_a_new_record_rescores_the_resident(django_capture_on_commit_callbacks) 
     stored = StoredScore.objects.get(subject_hash=subject_hash(row["id_number"]),
                                      is_current=True)
     assert stored.source == StoredScore.Source.EVENT
-    assert stored.items["c"]["education"] == 1000
-    assert stored.explanation["refs"]["education"] == ["EDU:DP-TEST-1"]
+    assert stored.items["city"]["education"] == 1000
+    assert stored.explanation["records"]["education"] == ["EDU:DP-TEST-1"]
     assert stored.common == Decimal(before["common"]) + 10  # base stays under its cap
     assert StoredScore.objects.filter(subject_hash=stored.subject_hash).count() == 2
     run = ScoreRun.objects.filter(kind=ScoreRun.Kind.SUBJECTS).latest("id")
@@ -51,7 +52,7 @@ def test_a_new_record_rescores_the_resident(django_capture_on_commit_callbacks) 
     with django_capture_on_commit_callbacks(execute=True):
         records_ingest(rows=[{**diploma, "version": 2, "level": "junior_college"}])
     stored = StoredScore.objects.get(subject_hash=stored.subject_hash, is_current=True)
-    assert stored.items["c"]["education"] == 800
+    assert stored.items["city"]["education"] == 800
     after = score_for(id_number=row["id_number"], as_of=today)
     assert after["items"]["education"] == "8.00"
 
@@ -88,7 +89,7 @@ def test_nightly_takes_subject_hashes_from_the_export_when_given(tmp_path, setti
 
     import polars as pl
 
-    from xinjumin.scoring.tests.conftest import JSONL
+    from points.tests.samples import JSONL
 
     for path in JSONL.glob("*.jsonl"):
         shutil.copy(path, tmp_path / path.name)

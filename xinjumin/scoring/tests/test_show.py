@@ -9,9 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from points.rules import load_profile
+from points.tests.samples import AS_OF, expected_rows
 from xinjumin.scoring.models import StoredScore
 from xinjumin.scoring.sources import subject_hash
-from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
 
 ROWS = expected_rows()
 ADULTS = [r for r in ROWS if r["is_minor"] == "false"]
@@ -35,7 +35,8 @@ def show(*args: str) -> dict:
 def test_show_json_matches_expected_scores(row: dict[str, str]) -> None:
     data = show(row["id_number"])
     assert data["as_of"] == "2026-12-01"
-    assert data["rule_set"] == load_profile("ningbo-2021").content_hash
+    assert data["rule_set_hash"] == load_profile("ningbo-2021").content_hash
+    assert data["rule_set_profile"] == "ningbo-2021"
     if row["is_minor"] == "true":
         assert data["is_minor"] is True
         assert (data["score"], data["common"], data["items"]) == (None, None, {})
@@ -70,10 +71,10 @@ def test_stored_score_names_rule_set_and_keeps_record_ids() -> None:
     data = show(row["id_number"])
     stored = StoredScore.objects.get(subject_hash=subject_hash(row["id_number"]),
                                      is_current=True)
-    assert stored.rule_set == load_profile("ningbo-2021").content_hash
+    assert stored.rule_set_hash == load_profile("ningbo-2021").content_hash
     assert stored.as_of == AS_OF
     assert str(stored.common) == row["common"]
-    assert stored.explanation["refs"]["permit"] == data["record_ids"]["permit"]
+    assert stored.explanation["records"]["permit"] == data["record_ids"]["permit"]
     assert data["record_ids"]["permit"][0].startswith("PSB:")
     assert data["record_ids"]["education"][0].startswith("EDU:")
     assert data["record_ids"]["age"] == []

@@ -8,10 +8,13 @@ from decimal import Decimal
 
 import pytest
 
+from points.tests.samples import AS_OF, expected_rows
+from xinjumin.accounts.access import access_resident
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import NotFound
-from xinjumin.scoring.selectors import resident_score_view
-from xinjumin.scoring.tests.conftest import AS_OF, expected_rows
+from xinjumin.labels import Label
+from xinjumin.scoring.selectors import ItemView, ScoreView, score_view
+from xinjumin.scoring.services import score_explain
 
 ROWS = {r["id_number"]: r for r in expected_rows()}
 NO_DIPLOMA = next(i for i, r in ROWS.items() if r["is_minor"] == "false"
@@ -23,9 +26,18 @@ SHORT_INSURANCE = next(i for i, r in ROWS.items() if r["is_minor"] == "false"
 pytestmark = [pytest.mark.usefixtures("samples"), pytest.mark.django_db]
 
 
-def _items(view: dict) -> dict[str, dict]:
-    items = {i["key"]: i for c in view["categories"] for i in c["items"]}
-    items.update({i["key"]: i for i in view["district_layer"]["items"]})
+def resident_score_view(*, user, resident, district=None,  # type: ignore[no-untyped-def]
+                        as_of=None) -> ScoreView:
+    """What a score page does: the one door, the service that explains, the selector."""
+    person = access_resident(user=user, resident_id=resident.pk, purpose="score")
+    explained = score_explain(id_number=person.id_number, as_of=as_of)
+    return score_view(explained=explained, district=district, resident_pk=person.pk)
+
+
+def _items(view: ScoreView) -> dict[str, ItemView]:
+    items = {i.key: i for c in view.categories for i in c.items}
+    assert view.district_layer is not None
+    items.update({i.key: i for i in view.district_layer.items})
     return items
 
 
@@ -33,67 +45,73 @@ def test_resident_sees_score_items_and_what_would_raise_them(make_resident) -> N
     resident, user = make_resident(NO_DIPLOMA)
     row = ROWS[NO_DIPLOMA]
     view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
-    assert view["common"] == row["common"]
-    assert view["score"] == row[f"score_{view['district']}"]
-    assert view["rule_set_id"] == "ningbo-2021" and len(view["rule_set"]) == 64
+    assert view.common == row["common"]
+    assert view.score == row[f"score_{view.district}"]
+    assert view.rule_set_profile == "ningbo-2021" and len(view.rule_set_hash) == 64
     items = _items(view)
     education = items["education"]
-    assert (education["points"], education["max"], education["below_max"]) == (
-        "0.00", "10.00", True)
-    assert education["rule_zh"].startswith("取最高学历")
-    assert {"zh": "未查询到学历记录: 可提交学历证明材料",
-            "en": "no diploma on record: submit evidence"} in education["hints"]
+    assert (education.points, education.max, education.below_max) == ("0.00", "10.00", True)
+    assert education.name == Label("学历", "Education")
+    assert "本科" in education.rule.zh and "bachelor" in education.rule.en.lower()
+    assert Label("未查询到学历记录: 可提交学历证明材料",
+                 "no diploma on record: submit evidence") in education.hints
     age = items["age"]
-    assert age["points"] == row["age"] and age["records"] == []
+    assert age.points == row["age"] and age.records == ()
+    assert "min(" not in age.rule.zh and "max(" not in age.rule.zh  # plain words
     permit = items["permit"]
-    assert permit["points"] == row["permit"]
-    record = permit["records"][0]
-    assert record["department"]["name_zh"] == "公安局"
-    assert record["type_name_zh"] == "居住证" and record["concerns"] == "self"
-    assert len(record["date"]) == 10
+    assert permit.points == row["permit"]
+    record = permit.records[0]
+    assert record.department.zh == "公安局"
+    assert record.type_name.zh == "居住证" and record.concerns == "self"
+    assert record.date is not None and len(record.date) == 10
+    assert record.summary.zh and record.summary.en  # the record's own values
 
 
 def test_social_insurance_hint_counts_the_missing_months(make_resident) -> None:
     resident, user = make_resident(SHORT_INSURANCE)
     view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
     item = _items(view)["social_insurance"]
-    months = math.ceil((Decimal(25) - Decimal(item["points"])) / Decimal("0.5"))
-    assert item["points"] == ROWS[SHORT_INSURANCE]["social_insurance"]
-    assert {"zh": f"再缴纳 {months} 个月社保可得满分",
-            "en": f"{months} more months of contributions give full points"} in item["hints"]
-    assert all(r["department"]["name_zh"] == "人力资源和社会保障局" for r in item["records"])
+    months = math.ceil((Decimal(25) - Decimal(item.points)) / Decimal("0.5"))
+    assert item.points == ROWS[SHORT_INSURANCE]["social_insurance"]
+    assert Label(f"再缴纳 {months} 个月社保可得满分",
+                 f"{months} more months of contributions give full points") in item.hints
+    assert all(r.department.zh == "人力资源和社会保障局" for r in item.records)
 
 
 def test_a_spouses_home_is_shown_masked(make_resident) -> None:
     resident, user = make_resident(SPOUSE_HOME)
     housing = _items(resident_score_view(user=user, resident=resident, as_of=AS_OF))["housing"]
-    assert housing["points"] == ROWS[SPOUSE_HOME]["housing"] == "10.00"
-    home = next(r for r in housing["records"] if r["type"] == "home_ownership")
-    assert home["concerns"] == "spouse"
-    assert home["person"] == "3413**********2762"
-    assert "complex_id" not in home["fields"] and "unit" not in home["fields"]
-    assert home["department"]["name_zh"] == "住房和城乡建设局"
-    assert housing["hints"] == []  # at its maximum
+    assert housing.points == ROWS[SPOUSE_HOME]["housing"] == "10.00"
+    home = next(r for r in housing.records if r.type == "home_ownership")
+    assert home.concerns == "spouse"
+    assert home.person == "3413**********2762"
+    assert "complex_id" not in home.fields and "unit" not in home.fields
+    assert home.department.zh == "住房和城乡建设局"
+    assert housing.hints == ()  # at its maximum
 
 
 def test_frozen_score_says_why_and_until_when(make_resident) -> None:
     resident, user = make_resident(FROZEN)
     view = resident_score_view(user=user, resident=resident, as_of=AS_OF)
-    assert view["frozen"] is True
-    assert view["frozen_until"] == ROWS[FROZEN]["frozen_until"]
-    reason = view["freezes"][0]
-    assert reason["until"] == ROWS[FROZEN]["frozen_until"]
-    assert f"冻结至 {ROWS[FROZEN]['frozen_until']}" in reason["reason_zh"]
-    assert reason["record_id"] in reason["reason_zh"]
+    assert view.frozen is True
+    assert view.frozen_until == ROWS[FROZEN]["frozen_until"]
+    freeze = view.freezes[0]
+    assert freeze.until == ROWS[FROZEN]["frozen_until"]
+    assert ROWS[FROZEN]["frozen_until"] in freeze.reason.zh
+    assert ROWS[FROZEN]["frozen_until"] in freeze.reason.en
+    assert freeze.name.zh in freeze.reason.zh
 
 
 def test_view_for_another_district_shows_that_layer(make_resident) -> None:
     resident, user = make_resident(NO_DIPLOMA)
     view = resident_score_view(user=user, resident=resident, district="330226",
                                as_of=AS_OF)
-    assert view["district"] == "330226" and view["district_name"]
-    assert view["score"] == ROWS[NO_DIPLOMA]["score_330226"]
-    assert "patrol" in {i["key"] for i in view["district_layer"]["items"]}
+    assert view.district == "330226"
+    assert view.district_name is not None and view.district_name.zh == "宁海县"
+    assert view.district_name.en.startswith("Ninghai")
+    assert view.score == ROWS[NO_DIPLOMA]["score_330226"]
+    assert view.district_layer is not None
+    assert "patrol" in {i.key for i in view.district_layer.items}
 
 
 def test_other_people_cannot_see_the_score(make_resident, make_staff) -> None:
@@ -106,7 +124,7 @@ def test_other_people_cannot_see_the_score(make_resident, make_staff) -> None:
         resident_score_view(user=outsider, resident=resident, as_of=AS_OF)
     staff = make_staff("window_staff", "330212")
     view = resident_score_view(user=staff, resident=resident, as_of=AS_OF)
-    assert view["common"] == ROWS[NO_DIPLOMA]["common"]
+    assert view.common == ROWS[NO_DIPLOMA]["common"]
     assert AuditEvent.objects.filter(action="resident.read", actor=staff.username,
                                      object_id=str(resident.pk)).exists()
 
@@ -127,6 +145,6 @@ def test_a_first_read_shows_what_a_later_read_shows(make_resident) -> None:
         first = resident_score_view(user=user, resident=resident, as_of=AS_OF)
         later = resident_score_view(user=user, resident=resident, as_of=AS_OF)
         assert first == later, id_number
-        seen_spouse_records += sum(r["concerns"] == "spouse" for i in _items(first).values()
-                                   for r in i["records"])
+        seen_spouse_records += sum(r.concerns == "spouse" for i in _items(first).values()
+                                   for r in i.records)
     assert seen_spouse_records  # the spouses were found alike, not only own records

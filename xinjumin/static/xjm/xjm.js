@@ -1,6 +1,9 @@
 /* Small progressive enhancements; every page works without them.
    - [data-countdown]: a "send code" button that counts down before it can be pressed again;
-   - [data-search-shortcut]: "/" focuses the back office's search box. */
+   - [data-search-shortcut]: "/" focuses the back office's search box;
+   - htmx swaps the answers that carry a message for the person (400 bad input, 409 a
+     state that does not allow it) like any other, so the message appears where the result
+     would have been (htmx leaves 4xx answers unswapped by default). */
 (function () {
   "use strict";
 
@@ -39,6 +42,14 @@
     }
     var box = document.querySelector("[data-search-shortcut]");
     if (box) { event.preventDefault(); box.focus(); box.select(); }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });

@@ -40,16 +40,13 @@ class Command(BaseCommand):
                                + (f" ({detail})" if detail else "")) from None
 
     def _show(self, opts: dict[str, Any]) -> None:
-        from xinjumin.scoring.services import score_for
-
-        data = score_for(id_number=opts["id_number"], as_of=opts["as_of"],
-                         district=opts["district"])
+        data = _summary(opts["id_number"], opts["as_of"], opts["district"])
         if opts["format"] == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"{data['id_number']}  评分日 as of {data['as_of']}  "
-                          f"区县 district {data['district']}  规则 {data['rule_set_id']} "
-                          f"{data['rule_set'][:12]}")
+                          f"区县 district {data['district']}  规则 {data['rule_set_profile']} "
+                          f"{data['rule_set_hash'][:12]}")
         if data["is_minor"]:
             self.stdout.write("未满 18 周岁, 无本人积分 / under 18: no own score")
             return
@@ -67,10 +64,21 @@ class Command(BaseCommand):
             run = scores_rescore_all(as_of=opts["as_of"])
             self.stdout.write(json.dumps(describe(run), ensure_ascii=False))
             return
-        from xinjumin.scoring.services import parse_id, score_for, scores_rescore_subjects
+        from xinjumin.scoring.services import parse_id, scores_rescore_subjects
         from xinjumin.scoring.sources import subject_hash
 
         stored = scores_rescore_subjects(
             subject_hashes=[subject_hash(parse_id(opts["id_number"]))], as_of=opts["as_of"])
-        data = score_for(id_number=opts["id_number"], as_of=opts["as_of"])
+        data = _summary(opts["id_number"], opts["as_of"], None)
         self.stdout.write(f"stored {stored}: score {data['score']} common {data['common']}")
+
+
+def _summary(id_number: str, as_of: Any, district: str | None) -> dict[str, Any]:
+    """The score as `xjm scores show` prints it: the service explains (and stores) it,
+    the selector reads it."""
+    from xinjumin.scoring.selectors import score_summary
+    from xinjumin.scoring.services import district_code, score_explain
+
+    district = district_code(district)
+    return score_summary(explained=score_explain(id_number=id_number, as_of=as_of),
+                         district=district)
