@@ -8,6 +8,7 @@ names does not change when a translation does.
 """
 
 from xinjumin.labels.base import Label
+from xinjumin.labels.freezes import freeze_reason
 from xinjumin.labels.hints import HINTS, hints_for
 from xinjumin.labels.items import category_name, item_name, name_for_key
 from xinjumin.labels.places import district_name
@@ -21,7 +22,7 @@ from xinjumin.labels.records import (
     record_type,
     value_text,
 )
-from xinjumin.labels.rules import RULE_TEXTS, freeze_reason, rule_label, rule_text
+from xinjumin.labels.rules import RULE_TEXTS, rule_label, rule_text
 from xinjumin.labels.summaries import record_summary
 
 __all__ = [

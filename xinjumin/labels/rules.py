@@ -16,7 +16,7 @@ from typing import Any
 from points.feeds.schema import TYPES, Kind
 from points.rules.model import Item
 from xinjumin.labels.base import Label, a, join, lower_first, num, period, points_en
-from xinjumin.labels.items import item_name, name_for_key
+from xinjumin.labels.items import item_name
 from xinjumin.labels.records import (
     code_label,
     field_label,
@@ -167,9 +167,9 @@ def _distinct_months(r: Rule) -> Label:
                  f"month counts once), up to the month of the scoring date{cap.en}")
 
 
-def _tier_groups(r: Rule) -> tuple[Label, Decimal, Decimal]:
-    """The tiers by points, highest first ("博士研究生、本科 10 分; 大专(高职) 8 分"), the
-    highest tier and the sum of all tiers."""
+def _tier_groups(r: Rule) -> tuple[Label, Decimal]:
+    """The tiers by points, highest first ("博士研究生、本科 10 分; 大专(高职) 8 分"), and the
+    highest tier."""
     tiers: Mapping[str, Decimal] = r.v("tiers") or {}
     keys = tuple(r.v("key_fields") or ())
     by_points: dict[Decimal, list[Label]] = {}
@@ -179,13 +179,12 @@ def _tier_groups(r: Rule) -> tuple[Label, Decimal, Decimal]:
     groups = [(pts, join(names)) for pts, names in sorted(by_points.items(), reverse=True)]
     text = Label("; ".join(f"{g.zh} {num(p)} 分" for p, g in groups),
                  "; ".join(f"{g.en} {points_en(p)}" for p, g in groups))
-    values = [Decimal(p) for p in tiers.values()]
-    return text, max(values, default=ZERO), sum(values, ZERO)
+    return text, max((Decimal(p) for p in tiers.values()), default=ZERO)
 
 
 def _highest_tier(r: Rule) -> Label:
     what, window = r.what(), r.window()
-    groups, best, _ = _tier_groups(r)
+    groups, best = _tier_groups(r)
     cap = r.cap(best)
     if window:
         head = Label(f"评分日前 {window.zh}内的{what.zh}取最高一项",
@@ -198,7 +197,7 @@ def _highest_tier(r: Rule) -> Label:
 
 def _sum_tier(r: Rule) -> Label:
     what, window = r.what(), r.window()
-    groups, _, _ = _tier_groups(r)
+    groups, _ = _tier_groups(r)
     cap = r.cap()
     within = Label(f"评分日前 {window.zh}内", f" of the {window.en} before the scoring date") if (
         window) else Label("", "")
@@ -399,26 +398,3 @@ def rule_text(item: Item, as_of: dt.date, lang: str) -> str:
     """E.g. "18–60 周岁: 45 周岁及以下得 15 分, 每大一岁少 1 分, 55–60 周岁得 5 分; 其他年龄
     0 分" / "ages 18–60: 15 points at 45 or younger, …"."""
     return rule_label(item, as_of).in_(lang)
-
-
-def _iso(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-def freeze_reason(item: Item | None, item_key: str, start: object, until: object | None,
-                  lang: str) -> str:
-    """Why the points cannot be used, and from when to when (no record ids: those are in
-    the records list): 因行政拘留记录, 自 2025-02-01 起至 2025-07-31 积分冻结, 期间不能使用积分
-    申请服务."""
-    zh_name = item.name_zh if item else ""
-    name = Label(name_for_key(item_key, zh_name, "zh-hans"),
-                 lower_first(name_for_key(item_key, zh_name, "en",
-                                          item.name_en if item else "")))
-    if until:
-        when = Label(f"自 {_iso(start)} 起至 {_iso(until)} ",
-                     f"from {_iso(start)} to {_iso(until)}")
-    else:
-        when = Label(f"自 {_iso(start)} 起", f"from {_iso(start)}")
-    return Label(f"因{name.zh}记录, {when.zh}积分冻结, 期间不能使用积分申请服务",
-                 f"Because of a record of {name.en}, your points are frozen {when.en}; while "
-                 f"frozen they cannot be used to apply for services").in_(lang)

@@ -173,6 +173,8 @@ def test_freeze_reason_names_the_item_and_the_dates_not_the_record() -> None:
     assert freeze_reason(detention, "detention", start, until, "en") == (
         "Because of a record of administrative detention, your points are frozen from "
         "2025-02-01 to 2025-07-31; while frozen they cannot be used to apply for services")
-    # an item no longer in the rule set: named by its key
+    # an item no longer in the rule set: named by its key where a name is known
     assert freeze_reason(None, "crime", "2024-01-01", "2026-06-30", "en").startswith(
-        "Because of a record of criminal offence")
+        "Because of a record of criminal offence, your points are frozen from 2024-01-01")
+    assert freeze_reason(None, "lantern", "2024-01-01", None, "zh-hans") == (
+        "因扣分记录, 自 2024-01-01 起积分冻结, 期间不能使用积分申请服务")
