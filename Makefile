@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test test-fast lint bench migrate demo clean-db
+.PHONY: setup browser run test test-fast lint bench migrate demo clean-db
 
 setup: $(STAMP)
 
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,spark]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# Debian's Chromium for the browser tests, installed when missing (or the command to run).
+browser:
+	@.ci/chromium
 
 migrate: setup
 	$(BIN)/xjm migrate --no-input
@@ -34,7 +38,7 @@ lint: setup
 	$(BIN)/mypy
 	XJM_ENV=test $(BIN)/xjm makemigrations --check --dry-run
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

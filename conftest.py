@@ -1,5 +1,9 @@
 """Suite-wide test configuration.
 
+The `client` fixture is the suite's one test client, tests.client.Client: requests are
+routed as the production WSGI application routes them (API calls without the session take
+settings.API_MIDDLEWARE).
+
 Every transactional test (transactional_db, live_server) runs with serialized rollback:
 the flush after it skips Django's post_migrate step and the data that migrations created
 (districts and streets, the default indicator system, content types) are restored before
@@ -10,9 +14,13 @@ types under new ids and every later serialized restore collides with them.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from tests.client import Client
 
 # In CI property tests are derandomized and have no deadline, so a submission lands or not
 # on its own merits, never on a slow or unlucky draw; local runs stay random and keep
@@ -28,3 +36,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's `client`, with production's routing (tests.client)."""
+    from tests.client import Client  # Django is set up by now; points' tests never need it
+
+    return Client()

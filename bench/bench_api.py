@@ -61,7 +61,6 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "var" / "bench" / "report.json"
 WORK = ROOT / "var" / "bench" / "api"
-SAMPLES = ROOT.parent / "shared" / "samples" / "feeds"
 P95_TARGET_MS, IMPORT_TARGET = 50.0, 2_000
 BATCH = 1_000
 MAX_REQUESTS = 500_000
@@ -110,6 +109,7 @@ def _setup(records: int) -> None:
     from points.feeds import feed_files
     from points.feeds.schema import TYPES_BY_SOURCE
     from points.synth import generate
+    from points.tests.samples import SAMPLES
     from xinjumin.accounts.services import resident_account_for
     from xinjumin.api.credentials import api_key_create, api_token_issue
     from xinjumin.people.services import resident_create

@@ -11,7 +11,7 @@ import yaml
 
 from points.cli import csv_columns, main
 from points.rules import load_profile
-from points.tests.test_evaluate_samples import SAMPLES
+from points.tests.samples import SAMPLES
 
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "ningbo-2021.yaml"
 

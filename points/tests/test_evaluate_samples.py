@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -25,16 +22,14 @@ from points.feeds.record import Record
 from points.inputs import RecordIndex
 from points.rules import load_profile
 from points.rules.model import DISTRICT_CODES
+from points.tests.samples import AS_OF, expected_by_id, samples_dir
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "feeds"
-if not SAMPLES.is_dir():  # the shared docs live next to the repository
-    SAMPLES = Path("/work/shared/samples/feeds")
-D = dt.date(2026, 12, 1)
+D = AS_OF
 
 
 def load_sample_records(fmt: str) -> list[Record]:
     records = []
-    for _path, _row, result in read_paths([SAMPLES / fmt], today=D):
+    for _path, _row, result in read_paths([samples_dir() / fmt], today=D):
         assert isinstance(result, Record), result
         records.append(result)
     return records
@@ -47,8 +42,7 @@ def index(request: pytest.FixtureRequest) -> RecordIndex:
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, dict[str, str]]:
-    with open(SAMPLES / "expected_scores.csv", encoding="utf-8") as f:
-        return {row["id_number"]: row for row in csv.DictReader(f)}
+    return expected_by_id()
 
 
 def _q(value: Decimal | None) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 
+from tests.client import Client
 from xinjumin.accounts.models import User
 from xinjumin.api.credentials import api_key_create, api_token_issue
 from xinjumin.demo import personas

@@ -13,17 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import Client, RequestFactory
+from django.test import Client as FullChainClient  # noqa: TID251 (the chain compared with)
+from django.test import RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.api.conftest import API, assert_error
-from tests.api.routed import RoutedClient, took_api_chain
+from tests.client import Client, took_api_chain
+from xinjumin import settings as project_settings
 from xinjumin.audit.context import current_actor
 from xinjumin.audit.models import AuditEvent
-from xinjumin.core.middleware import ApiChainMixin
+from xinjumin.core.middleware import ApiChainHandler, ApiChainMixin, api_chain_drift
 from xinjumin.wsgi import XjmWSGIHandler, application
 
 # SecurityMiddleware's, on every answer (X-Frame-Options too, unless an early refusal)
@@ -39,6 +42,33 @@ def _body(response: Any) -> Any:
     if response["Content-Type"].startswith("application/json"):
         return response.json()
     return response.content
+
+
+def test_the_api_chain_is_the_full_chain_without_the_browser_only_entries():
+    full, api = project_settings.MIDDLEWARE, project_settings.API_MIDDLEWARE
+    assert api == [path for path in full if path not in project_settings.BROWSER_ONLY_MIDDLEWARE]
+    # a browser-only entry renamed in MIDDLEWARE would otherwise stay in the API chain
+    assert project_settings.BROWSER_ONLY_MIDDLEWARE <= set(full)
+    assert api_chain_drift(api, full) is None
+    assert {"django.middleware.security.SecurityMiddleware",
+            "xinjumin.audit.middleware.AuditContextMiddleware",
+            "axes.middleware.AxesMiddleware"} <= set(api)
+
+
+FULL = project_settings.MIDDLEWARE
+API_CHAIN = project_settings.API_MIDDLEWARE
+
+
+@pytest.mark.parametrize(("api", "problem"), [
+    ([*API_CHAIN, "xinjumin.core.middleware.NoSuchMiddleware"], "NoSuchMiddleware is not in"),
+    ([API_CHAIN[1], API_CHAIN[0], *API_CHAIN[2:]], "out of MIDDLEWARE's order"),
+    ([*API_CHAIN[:2], API_CHAIN[1], *API_CHAIN[2:]], "out of MIDDLEWARE's order"),
+], ids=["unknown", "swapped", "twice"])
+def test_an_api_chain_that_drifted_from_the_full_one_is_refused(settings, api, problem):
+    settings.API_MIDDLEWARE = api
+    assert api_chain_drift(api, FULL) is not None
+    with pytest.raises(ImproperlyConfigured, match=problem):
+        ApiChainHandler().load_middleware()
 
 
 def test_the_production_application_routes_api_calls_to_the_api_chain(people):
@@ -97,8 +127,8 @@ def test_the_api_chain_answers_as_the_full_chain_does(people, settings, case):
         "openapi": ("get", f"{API}/openapi.json", {}),
     }
     method, path, kwargs = requests[case]
-    full = getattr(Client(), method)(path, **kwargs)
-    api = getattr(RoutedClient(), method)(path, **kwargs)
+    full = getattr(FullChainClient(), method)(path, **kwargs)
+    api = getattr(Client(), method)(path, **kwargs)
     assert not took_api_chain(full) and took_api_chain(api)
     assert api.status_code == full.status_code == STATUS[case], api.content
     assert _body(api) == _body(full)
@@ -116,7 +146,7 @@ def test_the_api_chain_answers_as_the_full_chain_does(people, settings, case):
 
 def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(people, settings):
     settings.XJM_MAX_REQUEST_BYTES = 100
-    client = RoutedClient()
+    client = Client()
     big = client.post(f"{API}/auth/sms-code", '{"phone": "' + "1" * 200 + '"}',
                       content_type="application/json")
     assert took_api_chain(big)
@@ -133,7 +163,7 @@ def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(people, setti
 
 
 def test_a_staff_read_through_the_api_chain_is_audited_with_actor_and_request_id(people):
-    client = RoutedClient(headers={
+    client = Client(headers={
         "Authorization": f"Bearer {people.token('yinzhou_clerk')}"})
     response = client.get(f"{API}/residents/{people.resident.pk}",
                           headers={"X-Request-ID": "chain-test-0001"})
@@ -146,7 +176,7 @@ def test_a_staff_read_through_the_api_chain_is_audited_with_actor_and_request_id
 
 
 def test_session_calls_take_the_full_chain_and_stay_csrf_checked(people):
-    resident = RoutedClient()
+    resident = Client()
     resident.force_login(people.users["resident"])
     own = resident.get(f"{API}/me/score")
     assert own.status_code == 200, own.content
@@ -154,7 +184,7 @@ def test_session_calls_take_the_full_chain_and_stay_csrf_checked(people):
     assert own.json()["resident_id"] == people.resident.pk
 
     clerk = people.users["yinzhou_clerk"]
-    client = RoutedClient(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=clerk).persistent_id
@@ -172,7 +202,7 @@ def test_session_calls_take_the_full_chain_and_stay_csrf_checked(people):
 
 
 def test_pages_take_the_full_chain(people):
-    page = RoutedClient().get("/login/")
+    page = Client().get("/login/")
     assert page.status_code == 200
     assert not took_api_chain(page)
     assert "csrftoken" in page.cookies  # the login form's CSRF cookie, as before
@@ -181,17 +211,17 @@ def test_pages_take_the_full_chain(people):
 def test_the_actor_of_an_api_call_does_not_outlive_it(people):
     # BearerAuth names the token's user as the audit actor; the chain's audit context
     # resets it, so the next request served by the same thread starts with no actor
-    response = RoutedClient(headers={
+    response = Client(headers={
         "Authorization": f"Bearer {people.token('yinzhou_clerk')}"}).get(f"{API}/residents")
     assert response.status_code == 200 and took_api_chain(response)
     assert current_actor() is None
-    machine = RoutedClient(headers={"X-API-Key": people.hrss_key}).get(f"{API}/sources/me")
+    machine = Client(headers={"X-API-Key": people.hrss_key}).get(f"{API}/sources/me")
     assert machine.status_code == 200 and took_api_chain(machine)
     assert current_actor() is None
 
 
 def test_a_locked_out_staff_login_keeps_its_api_answer(people):
-    client = RoutedClient()
+    client = Client()
     payload = {"username": "yinzhou_clerk", "password": "wrong-password", "totp": "000000"}
     for _ in range(4):
         assert_error(client.post(f"{API}/auth/staff-token", payload,

@@ -8,13 +8,14 @@ import re
 from datetime import timedelta
 
 from django.db import connection
-from django.test import Client
+from django.test import override_settings
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.api.conftest import API, assert_error
+from tests.client import Client
 from xinjumin.accounts.sms import sms_outbox_latest
 from xinjumin.api.models import ApiToken
 from xinjumin.audit.models import AuditEvent
@@ -110,8 +111,7 @@ def test_staff_token_needs_password_and_totp(people):
     bad = Client().post(f"{API}/auth/staff-token",
                         {"username": "yinzhou_clerk", "password": personas.DEMO_PASSWORD,
                          "totp": totp_now(device)}, content_type="application/json")
-    body = assert_error(bad, 401, "totp_invalid")
-    assert "totp" in body["fields"]
+    assert bad.content == wrong_password.content  # the same answer: no hint the password was right
     assert ApiToken.objects.filter(user=people.users["yinzhou_clerk"]).count() == 1
 
 
@@ -171,3 +171,49 @@ def test_resident_session_reads_me_without_a_token(people):
     response = client.get(f"{API}/me")
     assert response.status_code == 200
     assert response.json()["resident"]["id"] == people.resident.pk
+
+
+def _staff_token(username: str, password: str, totp: str):  # type: ignore[no-untyped-def]
+    return Client().post(f"{API}/auth/staff-token",
+                         {"username": username, "password": password, "totp": totp},
+                         content_type="application/json")
+
+
+@override_settings(AXES_FAILURE_LIMIT=100, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_every_failed_staff_token_gets_the_same_answer_byte_for_byte(people):
+    clerk = TOTPDevice.objects.get(user=people.users["yinzhou_clerk"])
+    city = people.users["city_admin"]
+    city.is_active = False
+    city.save(update_fields=["is_active"])
+    TOTPDevice.objects.filter(user=people.users["haishu_clerk"]).delete()
+    pw = personas.DEMO_PASSWORD
+    answers = {
+        "unknown user": _staff_token("no_such_clerk", pw, "123456"),
+        "wrong password": _staff_token("yinzhou_clerk", "not-it-at-all", totp_now(clerk)),
+        "wrong totp": _staff_token("yinzhou_clerk", pw, "000000"),
+        "empty totp": _staff_token("yinzhou_clerk", pw, ""),
+        "inactive": _staff_token("city_admin", pw,
+                                 totp_now(TOTPDevice.objects.get(user=city))),
+        "no totp device": _staff_token("haishu_clerk", pw, "123456"),
+        "resident account": _staff_token(people.users["resident"].username, pw, "123456"),
+    }
+    reference = answers["wrong password"]
+    body = assert_error(reference, 401, "login_failed")
+    assert body["fields"] == {}
+    for kind, response in answers.items():
+        assert (response.status_code, response["Content-Type"], response.content) == (
+            401, reference["Content-Type"], reference.content), kind
+    assert not ApiToken.objects.exists()
+
+
+def test_every_kind_of_failed_staff_token_counts_towards_the_lockout(people):
+    device = TOTPDevice.objects.get(user=people.users["yinzhou_clerk"])
+    pw = personas.DEMO_PASSWORD
+    tries = [("wrong-password", totp_now(device)), (pw, "000000"), (pw, ""),
+             ("wrong-password", "000000"), (pw, "999999")]
+    codes = [_staff_token("yinzhou_clerk", password, totp).json()["code"]
+             for password, totp in tries]
+    assert codes == ["login_failed"] * 4 + ["locked_out"]
+    locked = _staff_token("yinzhou_clerk", pw, totp_now(device))
+    assert_error(locked, 403, "locked_out")
+    assert not ApiToken.objects.exists()

@@ -11,9 +11,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.client import Client
 from xinjumin.accounts.models import User
 from xinjumin.accounts.sms import phone_hash
 from xinjumin.audit.models import AuditEvent

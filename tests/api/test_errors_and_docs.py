@@ -6,9 +6,10 @@ import json
 import logging
 import re
 
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from tests.api.conftest import API, assert_error
+from tests.client import Client
 from xinjumin.api.api import api
 from xinjumin.people.models import Resident
 

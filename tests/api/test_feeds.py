@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.test import Client
-
 from tests.api.conftest import API, assert_error
+from tests.client import Client
 from xinjumin.demo import personas
 from xinjumin.records.models import ImportBatch, RowRejection, SourceRecord
 

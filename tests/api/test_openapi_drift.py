@@ -5,8 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 
-from django.test import Client
-
+from tests.client import Client
 from xinjumin.api.management.commands.openapi import COMMITTED, openapi_text
 
 REGENERATE = "xjm openapi --write"

@@ -8,19 +8,18 @@ departments would: each source with its own key, in batches, in arrival order.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from points.feeds.schema import TYPES_BY_SOURCE
+from points.tests.samples import JSONL, expected_by_id
 from tests.api.conftest import API, assert_error
+from tests.client import Client
 from xinjumin.accounts.models import User
 from xinjumin.accounts.services import resident_account_for, staff_create
 from xinjumin.api.credentials import api_key_create, api_token_issue
@@ -28,12 +27,10 @@ from xinjumin.audit.models import AuditEvent
 from xinjumin.people.models import Resident
 from xinjumin.people.services import resident_create
 
-SAMPLES = Path("/work/shared/samples/feeds")
 AS_OF = "2026-12-01"
 DISTRICTS = ("330203", "330205", "330206", "330211", "330212", "330213", "330225",
              "330226", "330281", "330282")
-EXPECTED = {r["id_number"]: r for r in csv.DictReader(
-    (SAMPLES / "expected_scores.csv").open(encoding="utf-8"))}
+EXPECTED = expected_by_id()
 NO_DIPLOMA = next(i for i, r in EXPECTED.items() if r["is_minor"] == "false"
                   and r["education"] == "0.00")
 SPOUSE_HOME = "500236199712304659"  # housing 10 from the spouse's home (masked for them)
@@ -52,7 +49,7 @@ class Sample:
 
 def _rows() -> list[dict]:
     rows = []
-    for path in sorted((SAMPLES / "jsonl").glob("*.jsonl")):
+    for path in sorted(JSONL.glob("*.jsonl")):
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     return rows

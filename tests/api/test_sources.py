@@ -8,9 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from tests.api.conftest import API, assert_error
+from tests.client import Client
 from xinjumin.api.auth import require_record_type
 from xinjumin.api.credentials import api_key_create, api_key_resolve
 from xinjumin.api.errors import error_body

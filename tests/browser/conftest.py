@@ -13,8 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM_ARGS, require_chromium
 from xinjumin.portal.tests.personas import World, build_world
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium; the test fails with the install command when it is missing."""
+    return require_chromium()
 
 
 @pytest.fixture
@@ -27,13 +33,13 @@ def browser_world(transactional_db, monkeypatch) -> Iterator[World]:  # type: ig
 
 
 @pytest.fixture
-def phone_page(browser_world, live_server):  # type: ignore[no-untyped-def]
+def phone_page(chromium, browser_world, live_server):  # type: ignore[no-untyped-def]
     """A 375 px wide Chromium page that may reach nothing but the live server."""
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 375, "height": 812},
                                       device_scale_factor=2, locale="zh-CN",
                                       is_mobile=True, has_touch=True)

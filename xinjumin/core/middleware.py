@@ -97,15 +97,33 @@ def takes_api_chain(request: HttpRequest) -> bool:
             and settings.SESSION_COOKIE_NAME not in request.COOKIES)
 
 
+def api_chain_drift(api: list[str], full: list[str]) -> str | None:
+    """What is wrong with `api` as a shorter form of the chain `full` (None: nothing): each
+    of its entries must be in `full`, in the same order."""
+    at = 0
+    for path in api:
+        if path not in full:
+            return f"{path} is not in MIDDLEWARE"
+        index = full.index(path)
+        if index < at:
+            return f"{path} is out of MIDDLEWARE's order (or twice)"
+        at = index + 1
+    return None
+
+
 class ApiChainHandler(BaseHandler):
     """A handler whose chain is settings.API_MIDDLEWARE (synchronous; for WSGI and tests).
 
     Built the way django.core.handlers.base.BaseHandler.load_middleware builds the chain
-    from settings.MIDDLEWARE, for synchronous middleware only."""
+    from settings.MIDDLEWARE, for synchronous middleware only. Refuses an API_MIDDLEWARE
+    that is not MIDDLEWARE with entries left out (settings derive it so)."""
 
     def load_middleware(self, is_async: bool = False) -> None:
         if is_async:
             raise ImproperlyConfigured("the API middleware chain is synchronous (WSGI)")
+        drift = api_chain_drift(list(settings.API_MIDDLEWARE), list(settings.MIDDLEWARE))
+        if drift is not None:
+            raise ImproperlyConfigured(f"API_MIDDLEWARE: {drift}")
         self._view_middleware: list[Any] = []
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []

@@ -1,20 +1,17 @@
-"""Shared fixtures: the sample feeds live in shared/ beside the repository clone."""
+"""Shared fixtures: the sample feeds (points.tests.samples knows where they are)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-SAMPLES = SHARED / "samples" / "feeds"
+from points.tests.samples import AS_OF, samples_dir
+
 # The samples' scoring day; ID numbers of the samples are all born before it.
-TODAY = dt.date(2026, 12, 1)
+TODAY = AS_OF
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"sample feeds not found at {SAMPLES}")
-    return SAMPLES
+    return samples_dir()

@@ -1,4 +1,4 @@
-"""Shared paths: the samples live in ../shared beside the project clone."""
+"""Shared fixtures: the sample feeds (points.tests.samples knows where they are)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[3]
-SAMPLES = PROJECT / ".." / "shared" / "samples" / "feeds"
+from points.tests.samples import samples_dir
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"shared samples not found at {SAMPLES}")
-    return SAMPLES
+    return samples_dir()

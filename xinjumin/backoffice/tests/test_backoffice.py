@@ -4,8 +4,9 @@ viewer, role-based menus (三员分立)."""
 
 from __future__ import annotations
 
-from django.test import Client, override_settings
+from django.test import override_settings
 
+from tests.client import Client
 from xinjumin.audit.models import AuditEvent
 from xinjumin.portal.tests.personas import (
     LI_ID,
@@ -27,7 +28,7 @@ def test_staff_login_needs_password_and_totp_then_shows_role_and_scope(world: Wo
                                               "password": STAFF_PASSWORD, "token": "000000"})
     html = response.content.decode()
     assert response.status_code == 401
-    assert 'id="id_token-error"' in html and "动态口令" in html
+    assert 'data-testid="login-error"' in html and "用户名、密码或动态口令错误" in html
     assert client.get("/staff/")["Location"].startswith("/staff/login/")
     response = client.post("/staff/login/", {"username": "clerk.yinzhou",
                                               "password": STAFF_PASSWORD,
@@ -38,12 +39,13 @@ def test_staff_login_needs_password_and_totp_then_shows_role_and_scope(world: Wo
     assert 'href="/staff/residents/"' in html and 'href="/staff/audit/"' not in html
 
 
-def test_wrong_password_is_a_field_error(world: World):
+def test_wrong_password_gets_the_same_answer_as_a_wrong_code(world: World):
     response = Client().post("/staff/login/", {"username": "clerk.yinzhou",
                                                 "password": "not-the-password", "token": "1"})
     html = response.content.decode()
     assert response.status_code == 401
-    assert 'id="id_password-error"' in html and "用户名或密码错误" in html
+    assert 'data-testid="login-error"' in html and "用户名、密码或动态口令错误" in html
+    assert 'id="id_password-error"' not in html and 'id="id_token-error"' not in html
 
 
 @override_settings(AXES_LOCKOUT_CALLABLE="xinjumin.backoffice.lockout.axes_lockout_response")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from django.test import Client, override_settings
+from django.test import override_settings
 
+from tests.client import Client
 from xinjumin.accounts.models import SmsMessage
 from xinjumin.accounts.sms import sms_outbox_latest
 from xinjumin.portal.tests.personas import (

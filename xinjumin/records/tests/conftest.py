@@ -1,4 +1,5 @@
-"""Shared fixtures of the records tests: where the samples are, and how to import them."""
+"""Shared fixtures of the records tests: the samples (points.tests.samples knows where they
+are), and how to import them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from points.feeds import Record, feed_files, read_file
+from points.tests.samples import samples_dir
 from xinjumin.accounts.tests.personas import (  # noqa: F401  (world: a pytest fixture)
     ADULT_HS_ID,
     ADULT_YZ_ID,
@@ -16,11 +18,6 @@ from xinjumin.accounts.tests.personas import (  # noqa: F401  (world: a pytest f
     world,
 )
 from xinjumin.records.services import records_ingest
-
-# xinjumin/records/tests/conftest.py -> the repository root is parents[3]; shared/ is
-# beside the repository (../shared), in this clone and in CI's.
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-FEEDS = SHARED / "samples" / "feeds"
 
 
 def records_in(*paths: Path) -> list[Record]:
@@ -37,9 +34,7 @@ def by_key(records: Any) -> list[Record]:
 
 @pytest.fixture
 def feeds_dir() -> Path:
-    if not FEEDS.is_dir():
-        pytest.fail(f"the shared samples are missing: {FEEDS}")
-    return FEEDS
+    return samples_dir()
 
 
 def family_records() -> None:

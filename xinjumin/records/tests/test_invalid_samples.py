@@ -10,11 +10,12 @@ import pytest
 
 from points.feeds import current_records
 from points.feeds.tests.test_samples import INVALID
+from points.tests.samples import SAMPLES as FEEDS
 from xinjumin.records.models import ImportBatch, RecordVersion, RowRejection, SourceRecord
 from xinjumin.records.selectors import live_records
 from xinjumin.records.services import records_import_file
 
-from .conftest import FEEDS, by_key, records_in
+from .conftest import by_key, records_in
 
 pytestmark = pytest.mark.django_db
 

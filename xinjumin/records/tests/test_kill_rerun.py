@@ -20,9 +20,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from points.tests.samples import SAMPLES as FEEDS
 from xinjumin.records.services import KILL_HOOK_ENV
-
-from .conftest import FEEDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
