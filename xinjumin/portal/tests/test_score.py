@@ -4,6 +4,7 @@ rules, records and hints; another person's data are masked; district selector; e
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.db import transaction
@@ -102,3 +103,38 @@ def test_without_department_data_only_age_counts_and_strangers_are_sent_to_login
     assert Client().get("/me/score/")["Location"].startswith("/login/")
     me = client.get("/me/").content.decode()
     assert 'href="/me/score/"' in me
+
+
+@pytest.mark.django_db
+def test_a_date_before_the_indicator_system_is_explained_where_the_result_was(samples):
+    """htmx swaps only the result area: the message must be inside it, in plain words."""
+    response = _resident_client(SPOUSE_HOME).get("/me/score/", {"as_of": "2020-01-01"},
+                                                 HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.startswith('<div id="score-result"')
+    assert 'data-testid="score-error"' in html and 'role="alert"' in html
+    assert "积分制度自 2021-09-08 起实施" in html and "请选择 2021-09-08 或之后的日期" in html
+    assert 'data-testid="score"' not in html and "指标体系" not in html
+
+
+@pytest.mark.django_db
+def test_a_malformed_date_is_explained_where_the_result_was(samples):
+    response = _resident_client(SPOUSE_HOME).get("/me/score/", {"as_of": "2026-13-01"},
+                                                 HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="score-error"' in html and "计算日期: 日期格式应为 YYYY-MM-DD" in html
+
+
+@pytest.mark.django_db
+def test_in_english_every_item_rule_and_record_reads_in_english(samples):
+    client = _resident_client(SPOUSE_HOME)
+    client.cookies["django_language"] = "en"
+    html = client.get("/me/score/", {"as_of": AS_OF, "district": "330212"}).content.decode()
+    names = re.findall(r'<span class="item-name">([^<]*)</span>', html)
+    assert len(names) >= 20 and all(n.strip() for n in names), names
+    assert "Education" in names and "Deductions" in html
+    assert "the highest diploma counts" in html
+    for raw in ("junior_college", "home_ownership", "min(", "max(", "取最高"):
+        assert raw not in html, raw
