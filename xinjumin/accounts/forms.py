@@ -1,6 +1,7 @@
-"""Forms for account management (the security admin's admin pages).
+"""Forms of accounts: the staff login, and account management (the security admin's
+admin pages).
 
-The form calls the service while validating, so a service's field-level DomainError
+StaffChangeForm calls the service while validating, so a service's field-level DomainError
 becomes form errors on the right fields; the admin wraps the request in a transaction.
 """
 
@@ -9,10 +10,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from xinjumin.accounts.models import User
 from xinjumin.accounts.services import staff_update
 from xinjumin.core.errors import DomainError
+
+
+class StaffLoginForm(forms.Form):
+    """Username, password and TOTP code. An empty code is not a form error: it goes to
+    accounts.services.staff_authenticate like a wrong one, so that it gets the one answer
+    of every failed login and counts towards the lockout."""
+
+    username = forms.CharField(label=_("用户名"), max_length=64,
+                               error_messages={"required": _("请输入用户名")})
+    password = forms.CharField(label=_("密码"), max_length=256, strip=False,
+                               error_messages={"required": _("请输入密码")})
+    token = forms.CharField(label=_("动态口令"), max_length=10, required=False)
 
 
 class StaffChangeForm(forms.ModelForm):

@@ -338,49 +338,61 @@ def _locked_out() -> DomainError:
                         "try later or ask the security admin", 403)
 
 
+# One answer for every failed staff login (unknown user, wrong password, an inactive or
+# resident account, a wrong, missing or unenrolled TOTP code): a different answer for a
+# wrong code would tell an attacker that the password was right. The audit event keeps
+# the reason; every failure counts towards the django-axes lockout.
+LOGIN_FAILED_ZH = "用户名、密码或动态口令错误, 请核对后重试"
+LOGIN_FAILED_EN = "wrong username, password or one-time code; check them and try again"
+
+
+def _login_failed() -> DomainError:
+    return _login_error("login_failed", LOGIN_FAILED_ZH, LOGIN_FAILED_EN)
+
+
+def _staff_login_refused(*, request: HttpRequest, username: str, user: User | None,
+                         reason: str, signal: bool) -> DomainError:
+    """Audit a failed staff login, count it for django-axes (`signal`: authenticate did not
+    count it already), and return the error to raise: locked out, or the one answer."""
+    if signal:
+        user_login_failed.send(sender=__name__, credentials={"username": username},
+                               request=request)
+    locked = bool(getattr(request, "axes_locked_out", False))
+    audit_record(action="auth.staff_login_failed", object_type="user",
+                 object_id=user.pk if user is not None else "",
+                 detail={"username": username[:64],
+                         "reason": "locked_out" if locked else reason},
+                 actor=username[:64] or None)
+    return _locked_out() if locked else _login_failed()
+
+
 def staff_authenticate(*, request: HttpRequest, username: str, password: str,
                        token: str) -> User:
     """Check a staff login: password (django-axes lockout) then TOTP token.
 
     Returns the user with `user.otp_device` set to the verified device (pass it to
-    django_otp.login for a session). A wrong TOTP token counts as a failed login for
-    axes. Raises DomainError "login_failed" (401), "totp_invalid" (401),
-    "totp_not_enrolled" (403) or "locked_out" (403). Audited "auth.staff_login" /
-    "auth.staff_login_failed". The caller still calls django.contrib.auth.login.
+    django_otp.login for a session). Every failure counts for axes and raises the same
+    DomainError "login_failed" (401, no field named), whatever was wrong; "locked_out"
+    (403) once the account is locked. Audited "auth.staff_login" /
+    "auth.staff_login_failed" (with the reason: "password", "totp", "totp_not_enrolled",
+    "locked_out"). The caller still calls django.contrib.auth.login.
     """
     username = (username or "").strip()
     user = authenticate(request=request, username=username, password=password or "")
     if user is None or user.role not in STAFF_ROLES:
-        locked = bool(getattr(request, "axes_locked_out", False))
-        if user is not None:  # a resident account with a password: not a staff login
-            user_login_failed.send(sender=__name__, credentials={"username": username},
-                                   request=request)
-            locked = bool(getattr(request, "axes_locked_out", False))
-        audit_record(action="auth.staff_login_failed", object_type="user",
-                     detail={"username": username[:64],
-                             "reason": "locked_out" if locked else "password"},
-                     actor=username[:64] or None)
-        if locked:
-            raise _locked_out()
-        raise _login_error("login_failed", "用户名或密码错误", "wrong username or password",
-                           fields={"password": "用户名或密码错误 / wrong username or password"})
+        # authenticate counted a wrong password; a resident account with a password it
+        # accepted is not a staff login and is counted here
+        raise _staff_login_refused(request=request, username=username, user=None,
+                                   reason="password", signal=user is not None)
     devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
     if not devices:
-        raise _login_error("totp_not_enrolled", "该账户尚未绑定动态口令, 请联系安全管理员",
-                           "no TOTP device is enrolled for this account; ask the security "
-                           "admin", 403)
+        raise _staff_login_refused(request=request, username=username, user=user,
+                                   reason="totp_not_enrolled", signal=True)
     token = re.sub(r"\s", "", token or "")
     device = next((d for d in devices if token.isdigit() and d.verify_token(token)), None)
     if device is None:
-        user_login_failed.send(sender=__name__, credentials={"username": username},
-                               request=request)
-        audit_record(action="auth.staff_login_failed", object_type="user", object_id=user.pk,
-                     detail={"username": username, "reason": "totp"}, actor=username)
-        if getattr(request, "axes_locked_out", False):
-            raise _locked_out()
-        raise _login_error("totp_invalid", "动态口令错误或已过期", "wrong or expired TOTP token",
-                           fields={"token": "请输入验证器上的 6 位动态口令 / "
-                                            "enter the 6-digit code from your authenticator"})
+        raise _staff_login_refused(request=request, username=username, user=user,
+                                   reason="totp", signal=True)
     if settings.AXES_RESET_ON_SUCCESS:
         from axes.handlers.proxy import AxesProxyHandler
 

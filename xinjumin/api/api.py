@@ -1,5 +1,6 @@
 """The JSON API: one NinjaAPI at /api/v1 (OpenAPI at /api/v1/openapi.json, docs at
-/api/v1/docs with the Swagger UI files served locally by the "ninja" app).
+/api/v1/docs with the Swagger UI files served locally by the "ninja" app; both also with a
+trailing slash, redirected, as people type them).
 
 Every answer that is not a success uses the one error format (xinjumin.api.errors), also
 for unknown paths (404) and wrong methods (405) under /api/v1/.
@@ -11,8 +12,9 @@ import functools
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import URLPattern, re_path
+from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from ninja import NinjaAPI
 
 from xinjumin.api.errors import error_response, install_error_handlers
@@ -65,6 +67,10 @@ class XjmNinjaAPI(NinjaAPI):
         for pattern in urls:
             if isinstance(pattern, URLPattern):
                 pattern.callback = _errors_for_methods(pattern.callback)
+        for name, url in (("openapi-view", self.docs_url), ("openapi-json", self.openapi_url)):
+            if url:  # "/docs/" → "/docs" (the catch-all would answer a JSON 404)
+                urls.append(path(url.strip("/") + "/", RedirectView.as_view(
+                    pattern_name=f"{self.urls_namespace}:{name}", query_string=True)))
         urls.append(re_path(r"^(?P<rest>.*)$", _unknown_path))
         return urls
 

@@ -1,18 +1,10 @@
-"""Back-office forms: staff login, resident search, audit filters."""
+"""Back-office forms: resident search, audit filters (the staff login form is in
+accounts.forms)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-
-class StaffLoginForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=64,
-                               error_messages={"required": _("请输入用户名")})
-    password = forms.CharField(label=_("密码"), max_length=256, strip=False,
-                               error_messages={"required": _("请输入密码")})
-    token = forms.CharField(label=_("动态口令"), max_length=10,
-                            error_messages={"required": _("请输入验证器上的 6 位动态口令")})
 
 
 class ResidentSearchForm(forms.Form):

@@ -1,9 +1,9 @@
 """Back office: residents in the clerk's scope (search, detail, full ID on demand).
 
 Residents come only through accounts.access (scope as a queryset filter, 404 outside it,
-every detail read and every full-ID view audited). Search terms travel in POST bodies, so
-an ID number typed into the search box never lands in a URL, a browser history or an
-access log.
+every detail read, every full-ID view and every refusal audited). Search terms travel in
+POST bodies, so an ID number typed into the search box never lands in a URL, a browser
+history or an access log.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 
 def _resident_or_404(request: HttpRequest, resident_id: int, purpose: str):  # type: ignore[no-untyped-def]
+    """The resident through the one door, which also refuses (and audits) the roles that
+    read no resident data: the back office's 404 page otherwise."""
     try:
         return access_resident(user=request.user, resident_id=resident_id, purpose=purpose)
     except NotFound:
@@ -62,7 +64,6 @@ def _resident_or_404(request: HttpRequest, resident_id: int, purpose: str):  # t
 @require_http_methods(["GET"])
 @staff_required
 def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
-    _require_resident_reader(request)
     resident = _resident_or_404(request, resident_id, "read")
     context = {
         "resident": resident,
@@ -78,7 +79,6 @@ def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
 @staff_required
 def resident_full_id(request: HttpRequest, resident_id: int) -> HttpResponse:
     """The unmasked ID number, shown on demand (audited by access_resident_full_id)."""
-    _require_resident_reader(request)
     resident = _resident_or_404(request, resident_id, "full_id")
     try:
         full_id = access_resident_full_id(user=request.user, resident=resident,

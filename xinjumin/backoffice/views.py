@@ -1,4 +1,5 @@
-"""Back office: staff login (password + TOTP in one form), home, logout."""
+"""Back office: staff login (password + TOTP in one form), home, logout, and the page for
+any 404 under /staff/ (inside the back office, not the portal's)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from xinjumin.accounts.access import can_manage_accounts, can_read_audit, can_read_residents
+from xinjumin.accounts.forms import StaffLoginForm
 from xinjumin.accounts.services import staff_authenticate
-from xinjumin.backoffice.forms import StaffLoginForm
 from xinjumin.backoffice.web import is_verified_staff, page, staff_required
 from xinjumin.core.errors import DomainError
 from xinjumin.core.web import form_add_domain_error
@@ -74,3 +75,16 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"can_residents": can_read_residents(user), "can_audit": can_read_audit(user),
                "can_accounts": can_manage_accounts(user)}
     return page(request, "backoffice/home.html", context, active="home")
+
+
+@never_cache
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Any 404 under /staff/ (wired by xinjumin.urls.handler404): the back office's own page,
+    with its menu and the way back to the resident search for verified staff, and to the
+    login for anyone else. The same page whether the resident is out of scope or does not
+    exist (access refusals are audited by accounts.access)."""
+    staff = is_verified_staff(request.user)
+    context = {"staff": staff, "can_residents": staff and can_read_residents(request.user)}
+    if staff:
+        return page(request, "backoffice/404.html", context, active="", status=404)
+    return render(request, "backoffice/404.html", context, status=404)
