@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from xinjumin import labels
-from xinjumin.accounts.access import access_resident, can_read_residents, residents_in_scope
+from xinjumin.accounts.access import access_resident, residents_in_scope
 from xinjumin.backoffice.web import page, staff_required
 from xinjumin.core.errors import DomainError, NotFound
 from xinjumin.core.web import bilingual, error_message
@@ -24,11 +24,6 @@ from xinjumin.records.selectors import records_history_for
 from xinjumin.scoring.forms import ScoreForm
 from xinjumin.scoring.selectors import score_view
 from xinjumin.scoring.services import score_explain
-
-
-def _require_reader(request: HttpRequest) -> None:
-    if not can_read_residents(request.user):
-        raise Http404
 
 
 def _in_scope(request: HttpRequest, resident_id: int):  # type: ignore[no-untyped-def]
@@ -80,8 +75,7 @@ def _record_rows(views: list[Any], lang: str) -> list[RecordRow]:
 @require_GET
 @staff_required
 def resident_records(request: HttpRequest, resident_id: int) -> HttpResponse:
-    _require_reader(request)
-    try:
+    try:  # the door refuses (and audits) other scopes and roles without resident data
         history = records_history_for(user=request.user, resident=resident_id)
     except NotFound:
         raise Http404 from None
@@ -97,8 +91,11 @@ def resident_records(request: HttpRequest, resident_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def resident_score(request: HttpRequest, resident_id: int) -> HttpResponse:
-    _require_reader(request)
-    resident = _in_scope(request, resident_id)
+    try:  # the door first: a refusal is audited (accounts.access), the read too
+        resident = access_resident(user=request.user, resident_id=resident_id,
+                                   purpose="score")
+    except NotFound:
+        raise Http404 from None
     form = ScoreForm(request.GET or None, initial={"district": resident.district_id})
     view, errors, status, missing = None, [], 200, False
     if form.is_bound and not form.is_valid():
@@ -106,10 +103,8 @@ def resident_score(request: HttpRequest, resident_id: int) -> HttpResponse:
     else:
         data = form.cleaned_data if form.is_bound else {}
         try:
-            person = access_resident(user=request.user, resident_id=resident.pk,
-                                     purpose="score")
-            explained = score_explain(id_number=person.id_number, as_of=data.get("as_of"))
-            view = score_view(explained=explained, resident_pk=person.pk,
+            explained = score_explain(id_number=resident.id_number, as_of=data.get("as_of"))
+            view = score_view(explained=explained, resident_pk=resident.pk,
                               district=data.get("district") or resident.district_id)
         except NotFound:
             missing = True
