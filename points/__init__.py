@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         read_paths,
     )
     from points.feeds.record import Op
-    from points.feeds.schema import DECIMAL_KINDS, TYPES_BY_SOURCE
+    from points.feeds.schema import DECIMAL_KINDS, ENVELOPE, OPS, TYPES_BY_SOURCE, TypeSpec
     from points.identifiers import (
         IdentifierError,
         IdNumber,
@@ -96,7 +96,7 @@ if TYPE_CHECKING:
         validate_file,
         validate_text,
     )
-    from points.rules.model import DISTRICT_CODES, Item
+    from points.rules.model import DISTRICT_CODES, MEASURE_KINDS, Item
     from points.synth import generate
 
 # name → the module that defines it, group by group
@@ -119,6 +119,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "validate_text": "points.rules",
         "DISTRICT_CODES": "points.rules.model",
         "Item": "points.rules.model",
+        "MEASURE_KINDS": "points.rules.model",
     },
     # Evaluate one person, every point explained, from their records (RecordIndex).
     "one person": {
@@ -181,7 +182,10 @@ _GROUPS: dict[str, dict[str, str]] = {
         "read_paths": "points.feeds",
         "Op": "points.feeds.record",
         "DECIMAL_KINDS": "points.feeds.schema",
+        "ENVELOPE": "points.feeds.schema",
+        "OPS": "points.feeds.schema",
         "TYPES_BY_SOURCE": "points.feeds.schema",
+        "TypeSpec": "points.feeds.schema",
     },
     # A synthetic city in the feed format (bench, demo) and the engine's command line.
     "tools": {
@@ -197,7 +201,10 @@ __all__ = [
     "DECIMAL_KINDS",
     "DEFAULT_PROFILE",
     "DISTRICT_CODES",
+    "ENVELOPE",
     "FIELD_ORDER",
+    "MEASURE_KINDS",
+    "OPS",
     "PROFILES_DIR",
     "SOURCES",
     "TYPES",
@@ -220,6 +227,7 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "RuleSetError",
+    "TypeSpec",
     "age_in_full_years",
     "arrow_schema",
     "cli_main",

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     # `xjm points score ... | head` ends quietly, as a Unix tool should.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args and args[0] in ENGINE_COMMANDS:
-        from points.cli import main as engine_main
+        from points import cli_main as engine_main
 
         return int(engine_main(args) or 0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinjumin.settings")

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from points.feeds.schema import SOURCES, TYPES_BY_SOURCE
+from points import SOURCES, TYPES_BY_SOURCE
 from xinjumin.accounts.access import own_resident_columns, own_resident_from_row
 from xinjumin.accounts.models import User
 from xinjumin.api.models import ApiKey, ApiToken

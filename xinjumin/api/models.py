@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from points.feeds.schema import SOURCES
+from points import SOURCES
 
 SOURCE_CHOICES = [(s, s) for s in SOURCES]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from points.identifiers import mask_id_number, mask_phone
+from points import mask_id_number, mask_phone
 
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")

@@ -1,4 +1,5 @@
-"""The fixed demo personas. Tests use the same people (tests/api/conftest.py).
+"""The fixed demo personas of `make run` (product data; the tests have their own personas,
+tests/personas.py, and test these in tests/api/test_demo.py).
 
 Passwords and TOTP secrets are public demo values: `load_demo` and `demo_logins` refuse to
 run with XJM_ENV=production.
@@ -10,7 +11,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from points.identifiers import id_check_character
+from points import id_check_character
 
 DEMO_PASSWORD = "Ningbo-Demo-2026!"  # noqa: S105 (a published demo value)
 RESIDENT_PHONE = "13800000001"

@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-from points.identifiers import uscc_check_character
+from points import uscc_check_character
 from xinjumin.demo import personas
 from xinjumin.demo.population import DemoPerson
 

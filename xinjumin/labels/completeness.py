@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from points.feeds.schema import OPS, SOURCES, TYPES, TypeSpec
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, OPS, SOURCES, TYPES, RuleSet, TypeSpec
 from xinjumin.labels.base import Label
 from xinjumin.labels.items import find_category_en, find_item_en
 from xinjumin.labels.records import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from points.rules.model import Item
+from points import Item
 from xinjumin.labels.base import Label, lower_first
 from xinjumin.labels.items import find_item_en, name_for_key
 

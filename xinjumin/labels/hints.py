@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from points.rules.model import Item
+from points import Item
 from xinjumin.labels.base import Label, a, num, period
 from xinjumin.labels.records import field_label, record_type
 from xinjumin.labels.rules import Rule

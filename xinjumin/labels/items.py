@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from points.rules.model import Item
+from points import Item
 from xinjumin.labels.base import data_file, is_en
 
 

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from points.feeds.schema import ENVELOPE, FIELD_ORDER, TYPES, Kind
-from points.identifiers import mask_id_number
+from points import ENVELOPE, FIELD_ORDER, TYPES, Kind, mask_id_number
 from xinjumin.labels.base import Label, data_file, is_en, label_of, num
 from xinjumin.labels.places import district_name, street_name
 

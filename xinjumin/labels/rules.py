@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from points.feeds.schema import TYPES, Kind
-from points.rules.model import Item
+from points import TYPES, Item, Kind
 from xinjumin.labels.base import Label, a, join, lower_first, num, period, points_en
 from xinjumin.labels.items import item_name
 from xinjumin.labels.records import (

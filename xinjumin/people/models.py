@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from points.identifiers import mask_id_number, mask_name, mask_phone
+from points import mask_id_number, mask_name, mask_phone
 from xinjumin.core.fields import EncryptedTextField
 from xinjumin.geo.models import District, Street, Unit
 

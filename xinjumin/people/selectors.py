@@ -13,7 +13,7 @@ import re
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from points.identifiers import IdentifierError, parse_id_number
+from points import IdentifierError, parse_id_number
 from xinjumin.accounts.sms import MOBILE_RE, phone_hash, phone_normalise
 from xinjumin.core.crypto import keyed_hash
 from xinjumin.people.models import Guardianship, Marriage, Resident

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from points.identifiers import IdentifierError, age_in_full_years, parse_id_number, parse_uscc
+from points import IdentifierError, age_in_full_years, parse_id_number, parse_uscc
 from xinjumin.accounts.sms import phone_hash, phone_parse
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from points.identifiers import mask_phone
+from points import mask_phone
 from xinjumin.accounts import services as account_services
 from xinjumin.accounts.access import access_own_resident
 from xinjumin.accounts.models import SmsMessage

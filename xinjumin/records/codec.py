@@ -6,7 +6,9 @@
 - a keyed content digest (HMAC, so it reveals nothing about the ID numbers it covers) that
   equals for two versions exactly when points.feeds.versions.same_content says they say
   the same thing;
-- masking of ID-number-like digits in rejection messages.
+- masking of ID-number-like digits in rejection messages;
+- `record_from_row`, the one constructor of points Records from stored values (fast), and
+  `compared_form`, a version as the import's decisions compare it.
 """
 
 from __future__ import annotations
@@ -15,14 +17,12 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Protocol
 
-from points.feeds.record import Record
-from points.feeds.schema import DECIMAL_KINDS, TYPES, Kind
-from points.identifiers import mask_id_number
+from points import DECIMAL_KINDS, TYPES, Kind, Op, Record, mask_id_number
 from xinjumin.people.selectors import id_number_hash
 
 LINKED_FIELD_OF_TYPE = {"guardianship": "child_id_number", "marriage": "spouse_id_number"}
@@ -35,6 +35,57 @@ _KINDS: dict[str, dict[str, Kind]] = {
 }
 CENT = Decimal("0.01")
 _ID_LIKE = re.compile(r"\d{14,17}[\dXx]?")
+
+
+# Record's fields, in its order (records/tests/test_record_rows.py checks them)
+RECORD_FIELDS = ("source", "type", "record_id", "version", "op", "id_number", "fields")
+_new_record = object.__new__
+(_set_source, _set_type, _set_record_id, _set_version, _set_op, _set_id_number,
+ _set_fields) = (getattr(Record, name).__set__ for name in RECORD_FIELDS)
+
+
+def record_from_row(source: str, type_: str, record_id: str, version: int, op: Op | str,
+                    id_number: str | None, fields: Mapping[str, Any]) -> Record:
+    """The points Record of these values (Record's own field order), equal to
+    `Record(source, type_, ...)`; the records app builds every Record it reads or compares
+    with it. It sets the slots directly: the frozen dataclass's __init__ goes through
+    object.__setattr__ once per field (measured: 1.35 µs a Record, 0.70 µs here)."""
+    r = _new_record(Record)
+    _set_source(r, source)
+    _set_type(r, type_)
+    _set_record_id(r, record_id)
+    _set_version(r, version)
+    _set_op(r, op)
+    _set_id_number(r, id_number)
+    _set_fields(r, fields)
+    return r
+
+
+class Versioned(Protocol):
+    """A version in its stored form (store.StoredVersion, pipeline.Prepared)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def subject_hash(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+
+
+def compared_form(v: Versioned) -> Record:
+    """The version as points.feeds.versions.decide compares it here: the subject by its
+    keyed hash and the payload by its content digest (so stored versions are never
+    decrypted, and two versions "say the same" exactly when their digests are equal)."""
+    return record_from_row(v.source, v.type, v.record_id, v.version, v.op,
+                           v.subject_hash or None, {"": v.digest})
 
 
 def json_value(value: Any) -> Any:

@@ -47,9 +47,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from points.feeds.schema import TYPES
-from points.feeds.writers import arrow_schema
-from points.population.load import pid
+from points import TYPES, arrow_schema, pid
 from xinjumin.core import crypto
 from xinjumin.records.codec import LINKED_FIELD_OF_TYPE
 from xinjumin.records.models import SourceRecord

@@ -15,11 +15,9 @@ from typing import Any
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 
-from points.feeds.record import Record
-from points.feeds.schema import FIELD_ORDER, TYPES
-from points.feeds.writers import arrow_schema, jsonl_line
+from points import FIELD_ORDER, TYPES, arrow_schema, jsonl_line
 from xinjumin.core import crypto
-from xinjumin.records.codec import LINKED_FIELD_OF_TYPE, typed_fields
+from xinjumin.records.codec import LINKED_FIELD_OF_TYPE, record_from_row, typed_fields
 from xinjumin.records.models import SourceRecord
 
 EXPORT_CHUNK = 50_000
@@ -141,8 +139,9 @@ def records_export_jsonl(*, out_dir: str | PathLike[str],
             for (_, type_name, source, record_id, version, op, sh, sid, lh, slk,
                  stored) in rows:
                 linked = plain.get(lh, slk) or ""
-                record = Record(source, type_name, record_id, version, op,
-                                plain.get(sh, sid), typed_fields(type_name, stored, linked))
+                record = record_from_row(source, type_name, record_id, version, op,
+                                         plain.get(sh, sid),
+                                         typed_fields(type_name, stored, linked))
                 handles[type_name].write(jsonl_line(record) + "\n")
                 counts[type_name] += 1
     finally:

@@ -23,48 +23,42 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 
-from points.feeds.parse import RowError
-from points.feeds.record import Record
+from points import Record, RowError
 from xinjumin.core.crypto import current_key_id
 from xinjumin.records.codec import COMPLEX_TYPES, HashCache, digest_text, payload_json
-from xinjumin.records.store import Sealer, id_hasher
+from xinjumin.records.store import CurrentRow, Sealer, id_hasher
 
 T = TypeVar("T")
-
-_new = object.__new__
-_SET = tuple(getattr(Record, n).__set__ for n in
-             ("source", "type", "record_id", "version", "op", "id_number", "fields"))
 
 
 class Prepared(NamedTuple):
     """A valid row in its stored form (everything but the decision): the SourceRecord
-    columns from `source` to `digest`, in the order of services._CURRENT_COLUMNS."""
+    columns from `source` to `digest` (store.CurrentRow's first fields, same names)."""
 
     source: str
     record_id: str
     type: str
     version: int
     op: str
-    subject: str  # keyed hash of the subject's ID number ("" for complex_rent)
-    sealed_id: str  # the subject's ID number, encrypted
+    subject_hash: str  # keyed hash of the subject's ID number ("" for complex_rent)
+    id_number: str  # the subject's ID number, encrypted
     linked_hash: str  # keyed hash of child_id_number / spouse_id_number, or ""
-    sealed_linked: str  # the linked ID number, encrypted, or ""
+    linked_id_number: str  # the linked ID number, encrypted, or ""
     complex_id: str
-    fields_json: str  # canonical payload JSON without any ID number
+    fields: str  # canonical payload JSON without any ID number
     digest: str
 
 
 Item = tuple[int, "Prepared | list[RowError]"]
+_tuple_new = tuple.__new__
 
 
-def proxy(p: Prepared) -> Record:
-    """The record as `decide` sees it here: the subject by its keyed hash and the payload
-    by its digest (stored versions are compared the same way, never decrypted)."""
-    r = _new(Record)
-    s0, s1, s2, s3, s4, s5, s6 = _SET
-    s0(r, p.source), s1(r, p.type), s2(r, p.record_id), s3(r, p.version)
-    s4(r, p.op), s5(r, p.subject or None), s6(r, {"": p.digest})
-    return r
+def current_row(p: Prepared, batch_id: int, received_at: Any,
+                first_received_at: Any) -> CurrentRow:
+    """The SourceRecord row of an applied version (received_at values as the backend
+    stores them). Built as a tuple of the prepared fields and the three others (measured:
+    0.35 µs a row; CurrentRow(*p, ...) takes 1.06 µs)."""
+    return _tuple_new(CurrentRow, (*p, batch_id, received_at, first_received_at))
 
 
 class Preparer:
@@ -91,6 +85,7 @@ class Preparer:
             digest = sha256(digest_text(r, fields_json, subject, linked_hash).encode()
                             ).hexdigest()
             complex_id = r.fields.get("complex_id", "") if type_ in COMPLEX_TYPES else ""
+            # Prepared's fields in order (by keyword: 1.03 µs a row instead of 0.43)
             append((row, Prepared(
                 r.source, r.record_id, type_, r.version, r.op, subject,
                 seal(idn) if idn else "", linked_hash, seal(linked) if linked else "",

@@ -13,12 +13,15 @@ from typing import Any
 from django.db.models import F, Q, TextField
 from django.db.models.functions import Cast
 
-from points.feeds.record import Record
-from points.feeds.schema import SOURCES
-from points.identifiers import mask_id_number
+from points import SOURCES, Record, mask_id_number
 from xinjumin.accounts.access import access_resident
 from xinjumin.core import crypto
-from xinjumin.records.codec import LINKED_FIELD_OF_TYPE, HashCache, typed_fields
+from xinjumin.records.codec import (
+    LINKED_FIELD_OF_TYPE,
+    HashCache,
+    record_from_row,
+    typed_fields,
+)
 from xinjumin.records.models import (
     ImportBatch,
     RecordVersion,
@@ -36,8 +39,8 @@ def _record(row: tuple[Any, ...], plain: dict[str, str]) -> Record:
     source, type_, record_id, version, op, id_enc, linked_enc, stored = row
     id_number = _decrypt(id_enc, plain) or None
     linked = _decrypt(linked_enc, plain)
-    return Record(source, type_, record_id, version, op, id_number,
-                  typed_fields(type_, stored, linked))
+    return record_from_row(source, type_, record_id, version, op, id_number,
+                           typed_fields(type_, stored, linked))
 
 
 def _decrypt(stored: str, plain: dict[str, str]) -> str:

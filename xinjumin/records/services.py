@@ -1,10 +1,12 @@
 """Ingesting department records (feeds.md "Versions"): files, uploads and API batches.
 
 Rows are read and validated by points.feeds (readers / RowParser) and decided by
-points.feeds.versions.decide; this module only stores the outcome. Work is done in chunks,
-each in one transaction: one SELECT of the current versions of the chunk's keys, the
-decisions (a row sees the earlier rows of its chunk), then bulk writes, the batch counts,
-and after commit the `records_changed` signal. Each row is all-or-nothing; a killed import
+points.feeds.versions.decide; this module only stores the outcome. Work is done in chunks
+(rows prepared ahead by records.pipeline: hashes, ciphertexts, payload JSON, digest), each
+in one transaction, by the steps of `_Chunk`: screen the rows, one SELECT of the stored
+versions of the chunk's keys, decide (a row sees the earlier rows of its chunk), write the
+history, the current rows and the rejections, find whom to re-score, add the batch counts;
+after commit the `records_changed` signal. Each row is all-or-nothing; a killed import
 run again ends in the same state as one clean run (applied rows come back "unchanged").
 """
 
@@ -18,20 +20,18 @@ import signal
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from points.feeds.parse import RowError, RowParser
-from points.feeds.readers import FileError, read_file
-from points.feeds.record import Record
-from points.feeds.versions import Outcome, decide
+from points import FileError, Outcome, Record, RowError, RowParser, decide, read_file
 from xinjumin.audit.services import audit_record
-from xinjumin.records.codec import mask_ids
+from xinjumin.records.codec import compared_form, mask_ids
 from xinjumin.records.models import (
     ImportBatch,
     RecordVersion,
@@ -39,14 +39,17 @@ from xinjumin.records.models import (
     SourceRecord,
     complex_id_in,
 )
-from xinjumin.records.pipeline import Item, Prepared, prepared_chunks, proxy
+from xinjumin.records.pipeline import Item, Prepared, current_row, prepared_chunks
 from xinjumin.records.signals import records_changed
 from xinjumin.records.store import (
+    CurrentRow,
+    StoredVersion,
     db_datetime,
     insert_rows,
     select_current,
     supersede_current,
     tuned_connection,
+    version_row,
 )
 
 log = logging.getLogger(__name__)
@@ -55,19 +58,13 @@ CHUNK_SIZE = 5000
 KILL_HOOK_ENV = "XJM_RECORDS_TEST_KILL_IN_CHUNK"  # tests only: SIGKILL inside chunk N
 _RETRIES = 3
 
-_EXISTING = ("pk", "source", "record_id", "type", "version", "op", "subject_hash",
-             "linked_hash", "digest", "first_received_at")
-_CURRENT_COLUMNS = ("source", "record_id", "type", "version", "op", "subject_hash",
-                    "id_number", "linked_hash", "linked_id_number", "complex_id", "fields",
-                    "digest", "batch_id", "received_at", "first_received_at")
-_VERSION_COLUMNS = ("source", "record_id", "type", "version", "op", "linked_id_number",
-                    "fields", "digest", "batch_id", "received_at")
-
 SourceScope = tuple[str, Collection[str]]
+Key = tuple[str, str]  # (source, record_id): versions are per key
 _OUTCOME = {o: (o.value, o.applies, o.rejected) for o in Outcome}
 # decide(None, r) for each op (its rule: no stored version -> the outcome of `op` alone).
 _FIRST = {op: decide(None, Record("", "", "", 1, op, None)) for op in ("upsert", "retract")}
 RowInput = Record | list[RowError]
+RowOutcome = dict[str, Any]  # {row, record_id, outcome, errors}: see records_ingest
 
 
 def _rejection(batch: ImportBatch, row: int, record_id: str | None, source: str,
@@ -95,122 +92,169 @@ def _outcome_rejection(batch: ImportBatch, row: int, r: Prepared,
         "record cannot change its type or subject: retract it and send a new record")
 
 
+def _scope_rejection(batch: ImportBatch, row: int, r: Prepared) -> RowRejection:
+    return _rejection(batch, row, r.record_id, r.source, r.type, "type", "type_not_allowed",
+                      f"此接口密钥不能发送 {r.source} 的 {r.type} 记录",
+                      f"this API key may not send {r.type} records of {r.source}")
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one chunk's decisions apply."""
+
+    current: dict[Key, CurrentRow]  # the new current version of each key
+    superseded: list[CurrentRow]  # versions replaced by a later one of the same chunk
+    rent_complexes: set[str]  # complexes whose complex_rent changed
+
+
+class ChunkResult(NamedTuple):
+    """A committed chunk: its counts (ImportBatch.COUNTS and "rows"), and one outcome per
+    row when they were asked for (records_ingest), else none."""
+
+    counts: dict[str, int]
+    outcomes: list[RowOutcome]
+
+
 class _Chunk:
-    """The decisions and writes of one chunk (one transaction)."""
+    """The work of one chunk, in one transaction: `run` calls the steps below in order."""
 
-    def __init__(self, batch: ImportBatch, scope: SourceScope | None) -> None:
-        self.batch, self.scope = batch, scope
+    def __init__(self, batch: ImportBatch, scope: SourceScope | None, *,
+                 report: bool) -> None:
+        self.batch, self.scope, self.report = batch, scope, report
+        self.counts = dict.fromkeys(ImportBatch.COUNTS, 0)
+        self.rejections: list[RowRejection] = []
+        self.outcomes: list[RowOutcome] = []
 
-    def run(self, items: list[Item], outcomes: list[dict[str, Any]] | None) -> dict[str, int]:
-        now = timezone.now()
-        batch = self.batch
-        counts = dict.fromkeys(ImportBatch.COUNTS, 0)
-        rejections: list[RowRejection] = []
+    def run(self, items: list[Item]) -> ChunkResult:
+        """Screen the rows, decide them against what is stored, write, count, announce."""
+        received_at = db_datetime(timezone.now())
+        accepted = self.screen(items)
+        stored = select_current({(p.source, p.record_id) for _, p in accepted})
+        applied = self.decide(accepted, stored, received_at)
+        self.write_history(stored, applied)
+        self.write_current(applied)
+        self.write_rejections()
+        self.announce(self.touched(stored, applied))
+        self.add_counts(rows=len(items))
+        return ChunkResult(self.counts, self.outcomes)
+
+    def screen(self, items: list[Item]) -> list[tuple[int, Prepared]]:
+        """The valid rows in order; bad rows and types the API key may not send rejected."""
+        scope, batch = self.scope, self.batch
         accepted: list[tuple[int, Prepared]] = []
-        scope = self.scope
         for row, result in items:
             if type(result) is Prepared:
                 if scope is None or (result.source == scope[0] and result.type in scope[1]):
                     accepted.append((row, result))
-                    continue
-                counts["rejected"] += 1
-                rejections.append(_rejection(
-                    batch, row, result.record_id, result.source, result.type, "type",
-                    "type_not_allowed",
-                    f"此接口密钥不能发送 {result.source} 的 {result.type} 记录",
-                    f"this API key may not send {result.type} records of "
-                    f"{result.source}"))
-                _note(outcomes, row, result.record_id, "rejected", rejections[-1:])
+                else:
+                    self.reject(row, result.record_id, [_scope_rejection(batch, row, result)])
             else:
                 assert isinstance(result, list)
-                counts["rejected"] += 1
-                errs = [_rejection(batch, row, e.record_id, "", "", e.field, e.code,
-                                   e.message, e.message_en) for e in result]
-                rejections.extend(errs)
-                _note(outcomes, row, result[0].record_id if result else None, "rejected",
-                      errs)
-        existing: dict[tuple[str, str], tuple[Any, ...]] = {}
-        for e in select_current({(p[0], p[1]) for _, p in accepted}, _EXISTING):
-            existing[(e[1], e[2])] = e
-        # Per key: the stored version as `decide` compares it (a Record with hashes and
-        # digest), or the Prepared row applied earlier in this chunk.
-        state: dict[tuple[str, str], Any] = {
-            k: Record(e[1], e[3], e[2], e[4], e[5], e[6] or None, {"": e[8]})
-            for k, e in existing.items()}
-        new_current: dict[tuple[str, str], tuple[Any, ...]] = {}
-        versions: list[tuple[Any, ...]] = []  # superseded within the chunk
-        rents: set[str] = set()
-        tail = (batch.pk, db_datetime(now))  # batch_id, received_at
-        first_tail = (*tail, tail[1])  # + first_received_at of a new key
+                self.reject(row, result[0].record_id if result else None, [
+                    _rejection(batch, row, e.record_id, "", "", e.field, e.code, e.message,
+                               e.message_en) for e in result])
+        return accepted
+
+    def decide(self, accepted: list[tuple[int, Prepared]], stored: dict[Key, StoredVersion],
+               received_at: Any) -> Applied:
+        """Each row's outcome against its key's latest version (stored, or earlier here)."""
+        # A row sees the rows of its chunk before it: `latest` holds what the last applied
+        # one left. Every row is counted; rejected ones get their reason, applied ones
+        # become the key's current row (the one they replace in this chunk goes to
+        # `superseded`).
+        counts, report, batch, batch_id = self.counts, self.report, self.batch, self.batch.pk
+        latest: dict[Key, StoredVersion | Prepared] = dict(stored)
+        applied = Applied({}, [], set())
+        current, superseded = applied.current, applied.superseded
         for row, p in accepted:
-            key = (p[0], p[1])
-            stored = state.get(key)
-            if stored is None:  # nothing stored: decide(None, r) depends on `op` alone
-                outcome = _FIRST.get(p.op) or decide(None, proxy(p))
+            key = (p.source, p.record_id)
+            before = latest.get(key)
+            if before is None:  # nothing stored: decide(None, r) depends on `op` alone
+                outcome = _FIRST.get(p.op) or decide(None, compared_form(p))
             else:
-                if type(stored) is Prepared:
-                    stored = proxy(stored)
-                outcome = decide(stored, proxy(p))
+                outcome = decide(compared_form(before), compared_form(p))
             value, applies, rejected = _OUTCOME[outcome]
             if rejected:
-                counts["conflict" if outcome is Outcome.CONFLICT else "rejected"] += 1
-                rejections.append(_outcome_rejection(batch, row, p, outcome))
-                _note(outcomes, row, p.record_id, value, rejections[-1:])
+                self.reject(row, p.record_id, [_outcome_rejection(batch, row, p, outcome)],
+                            outcome=value,
+                            counted_as="conflict" if outcome is Outcome.CONFLICT else None)
                 continue
             counts[value] += 1
-            if outcomes is not None:
-                _note(outcomes, row, p.record_id, value, ())
+            if report:
+                self.note(row, p.record_id, value, ())
             if not applies:
                 continue
-            state[key] = p  # made a proxy only if a later row of the chunk needs it
-            superseded = new_current.get(key)
-            if superseded is not None:  # an earlier version in this chunk: keep it
-                versions.append(superseded)
-            old = existing.get(key)
-            new_current[key] = p + (first_tail if old is None else
-                                    (*tail, db_datetime(old[9])))
-            if p[2] == "complex_rent" and p.complex_id:
-                rents.add(p.complex_id)
-        # Everyone whose score may change: the subjects and linked persons of the new
-        # versions (and of those superseded within the chunk), and the linked persons of
-        # the stored versions they replace.
-        touched = {c[5] for c in new_current.values()}
-        touched.update(c[7] for c in new_current.values())
-        touched.update(c[7] for c in versions)
-        touched.update(existing[k][7] for k in new_current if k in existing)
-        # History: the versions this chunk supersedes (the stored ones, moved server-side,
-        # and those superseded within the chunk); the current versions stay in
-        # SourceRecord only (complete history = RecordVersion + SourceRecord).
-        supersede_current([existing[k][0] for k in new_current if k in existing])
-        insert_rows(RecordVersion, _VERSION_COLUMNS, [_as_version(v) for v in versions])
-        insert_rows(SourceRecord, _CURRENT_COLUMNS, list(new_current.values()))
-        RowRejection.objects.bulk_create(rejections, batch_size=500)
-        if rents:
+            latest[key] = p
+            replaced = current.get(key)
+            if replaced is not None:  # an earlier version in this chunk: keep it
+                superseded.append(replaced)
+            old = stored.get(key)
+            current[key] = current_row(p, batch_id, received_at, received_at if old is None
+                                       else db_datetime(old.first_received_at))
+            if p.type == "complex_rent" and p.complex_id:
+                applied.rent_complexes.add(p.complex_id)
+        return applied
+
+    def write_history(self, stored: dict[Key, StoredVersion], applied: Applied) -> None:
+        """The replaced versions into RecordVersion: the stored ones, then the chunk's own."""
+        # The stored ones are moved server-side; the current versions stay in SourceRecord
+        # only (complete history = RecordVersion + SourceRecord).
+        supersede_current([stored[k].pk for k in applied.current if k in stored])
+        insert_rows(RecordVersion, [version_row(c) for c in applied.superseded])
+
+    def write_current(self, applied: Applied) -> None:
+        """The new current versions into SourceRecord."""
+        insert_rows(SourceRecord, list(applied.current.values()))
+
+    def write_rejections(self) -> None:
+        """The rejected rows' reasons (RowRejection)."""
+        RowRejection.objects.bulk_create(self.rejections, batch_size=500)
+
+    def touched(self, stored: dict[Key, StoredVersion], applied: Applied) -> set[str]:
+        """The keyed hashes of everyone whose score this chunk's versions may change."""
+        # The subjects and linked persons of the new versions and of those superseded
+        # within the chunk, the linked persons of the stored versions they replace (a
+        # marriage's former spouse), the lessees of the complexes whose rent changed.
+        current = applied.current
+        touched = {c.subject_hash for c in current.values()}
+        touched.update(c.linked_hash for c in current.values())
+        touched.update(c.linked_hash for c in applied.superseded)
+        touched.update(stored[k].linked_hash for k in current if k in stored)
+        if applied.rent_complexes:  # read after write_current: this chunk's leases too
             touched.update(SourceRecord.objects.filter(
-                complex_id_in(rents), type="lease", op="upsert",
+                complex_id_in(applied.rent_complexes), type="lease", op="upsert",
             ).values_list("subject_hash", flat=True))
         touched.discard("")
-        counts["rows"] = len(items)
-        ImportBatch.objects.filter(pk=batch.pk).update(**{
-            name: F(name) + n for name, n in counts.items() if n})
+        return touched
+
+    def announce(self, touched: set[str]) -> None:
+        """`records_changed` for these people once the transaction commits."""
         if touched:
+            batch = self.batch
             transaction.on_commit(lambda: records_changed.send(
                 sender=ImportBatch, batch=batch, subject_hashes=touched))
-        return counts
 
+    def add_counts(self, *, rows: int) -> None:
+        """This chunk's counts added to its batch's (one UPDATE)."""
+        self.counts["rows"] = rows
+        ImportBatch.objects.filter(pk=self.batch.pk).update(**{
+            name: F(name) + n for name, n in self.counts.items() if n})
 
-def _as_version(current: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A SourceRecord row (_CURRENT_COLUMNS) as a RecordVersion row (_VERSION_COLUMNS)."""
-    return (*current[:5], current[8], current[10], current[11], current[12], current[13])
+    def reject(self, row: int, record_id: str | None, errors: list[RowRejection], *,
+               outcome: str = "rejected", counted_as: str | None = None) -> None:
+        """A row rejected with these reasons (counted as "rejected" unless said)."""
+        self.counts[counted_as or "rejected"] += 1
+        self.rejections.extend(errors)
+        if self.report:
+            self.note(row, record_id, outcome, errors)
 
-
-def _note(outcomes: list[dict[str, Any]] | None, row: int, record_id: str | None,
-          outcome: str, errors: Iterable[RowRejection]) -> None:
-    if outcomes is not None:
-        outcomes.append({"row": row, "record_id": record_id, "outcome": outcome,
-                         "errors": [{"field": e.field or None, "code": e.code,
-                                     "message": e.message, "message_en": e.message_en}
-                                    for e in errors]})
+    def note(self, row: int, record_id: str | None, outcome: str,
+             errors: Iterable[RowRejection]) -> None:
+        """A row's outcome for the caller (records_ingest)."""
+        self.outcomes.append({
+            "row": row, "record_id": record_id, "outcome": outcome,
+            "errors": [{"field": e.field or None, "code": e.code, "message": e.message,
+                        "message_en": e.message_en} for e in errors]})
 
 
 def _batch_start(*, channel: str, file_name: str = "", actor: Any = None,
@@ -221,21 +265,18 @@ def _batch_start(*, channel: str, file_name: str = "", actor: Any = None,
         started_at=timezone.now())
 
 
-def _commit_chunk(work: _Chunk, chunk: list[Item],
-                  outcomes: list[dict[str, Any]] | None, *, kill: bool) -> dict[str, int]:
+def _commit_chunk(batch: ImportBatch, scope: SourceScope | None, chunk: list[Item], *,
+                  report: bool, kill: bool) -> ChunkResult:
     """One chunk in one transaction; retried when a concurrent import stored one of its
     keys first (the retry reads the new state)."""
     for attempt in range(_RETRIES):
-        mark = len(outcomes) if outcomes is not None else 0
         try:
             with transaction.atomic():
-                counts = work.run(chunk, outcomes)
+                result = _Chunk(batch, scope, report=report).run(chunk)
                 if kill:  # the test hook: die with the chunk written but not committed
                     os.kill(os.getpid(), signal.SIGKILL)
-            return counts
+            return result
         except IntegrityError:
-            if outcomes is not None:
-                del outcomes[mark:]
             if attempt == _RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
@@ -281,26 +322,28 @@ def _gc_relaxed() -> Iterator[None]:
 
 
 def _run(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *, chunk_size: int,
-         scope: SourceScope | None, outcomes: list[dict[str, Any]] | None,
-         actor: Any) -> ImportBatch:
+         scope: SourceScope | None, report: bool, actor: Any) -> list[RowOutcome]:
     with _gc_relaxed(), tuned_connection():
-        return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope,
-                           outcomes=outcomes, actor=actor)
+        return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope, report=report,
+                           actor=actor)
 
 
 def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
-                chunk_size: int, scope: SourceScope | None,
-                outcomes: list[dict[str, Any]] | None, actor: Any) -> ImportBatch:
+                chunk_size: int, scope: SourceScope | None, report: bool,
+                actor: Any) -> list[RowOutcome]:
+    """The chunks one after the other, then the batch marked done and audited; the rows'
+    outcomes when `report` (in chunk order)."""
     sources: set[str] = set()
+    outcomes: list[RowOutcome] = []
     kill_at = int(os.environ.get(KILL_HOOK_ENV, "0") or 0)
     chunks = prepared_chunks(items, chunk_size)
     try:
         for n, chunk in enumerate(chunks, 1):
             sources.update(p.source for _, p in chunk if type(p) is Prepared)
-            counts = _commit_chunk(_Chunk(batch, scope), chunk, outcomes,
-                                   kill=n == kill_at)
-            for name, value in counts.items():
+            result = _commit_chunk(batch, scope, chunk, report=report, kill=n == kill_at)
+            for name, value in result.counts.items():
                 setattr(batch, name, getattr(batch, name) + value)
+            outcomes.extend(result.outcomes)
     except Exception as e:
         _batch_failed(batch, e)
         raise
@@ -318,7 +361,7 @@ def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
                      detail={"channel": batch.channel, "file": batch.file_name,
                              "source": batch.source, "rows": batch.rows,
                              **batch.counts()})
-    return batch
+    return outcomes
 
 
 def records_import_file(*, path: str | PathLike[str], channel: str = "file",
@@ -350,7 +393,8 @@ def records_import_file(*, path: str | PathLike[str], channel: str = "file",
                          detail={"channel": channel, "file": batch.file_name,
                                  "failed": e.code})
         return batch
-    return _run(batch, rows, chunk_size=chunk_size, scope=None, outcomes=None, actor=actor)
+    _run(batch, rows, chunk_size=chunk_size, scope=None, report=False, actor=actor)
+    return batch
 
 
 def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = None,
@@ -376,8 +420,7 @@ def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = No
 
     batch = _batch_start(channel=channel, actor=actor, api_key_id=api_key_id,
                          source=source_scope[0] if source_scope else "")
-    outcomes: list[dict[str, Any]] = []
-    _run(batch, items(), chunk_size=chunk_size, scope=source_scope, outcomes=outcomes,
-         actor=actor)
+    outcomes = _run(batch, items(), chunk_size=chunk_size, scope=source_scope, report=True,
+                    actor=actor)
     outcomes.sort(key=lambda o: o["row"])
     return batch, outcomes

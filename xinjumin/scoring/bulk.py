@@ -25,8 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from points.population import district_item_column, score_population
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, RuleSet, district_item_column, score_population
 from xinjumin.audit.services import audit_record
 from xinjumin.core.crypto import KeyedHasher
 from xinjumin.people.models import Resident

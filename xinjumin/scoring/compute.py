@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from points.evaluate import PersonScore, evaluate_person, home_district
-from points.inputs import RecordIndex
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, PersonScore, RecordIndex, RuleSet, evaluate_person, home_district
 from xinjumin.scoring.rulesets import stripped
 from xinjumin.scoring.stored import CITY, Explanation, Freeze, hundredths
 

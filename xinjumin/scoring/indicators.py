@@ -13,8 +13,7 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from points.rules import RuleError, content_hash, parse_yaml, validate_text
-from points.rules.model import DISTRICT_CODES
+from points import DISTRICT_CODES, RuleError, content_hash, parse_yaml, validate_text
 from xinjumin.accounts.roles import Role
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError
@@ -128,7 +127,7 @@ def indicator_compare(*, version: IndicatorSystem, as_of: dt.date | None = None
     """Compare `version` with the rule set in force on the whole current population
     (records read from the database → points.compare); the summary is stored on the
     version and returned. Queue `tasks.indicator_compare_task` for a city-sized run."""
-    from points.compare import compare_rule_sets
+    from points import compare_rule_sets
     from xinjumin.scoring import sources
 
     as_of = as_of or timezone.localdate()

@@ -141,7 +141,7 @@ class StoredScore(models.Model):
     @property
     def score_map(self) -> dict[str, int]:
         """{district code: score in hundredths} for the ten districts (empty for minors)."""
-        from points.rules.model import DISTRICT_CODES
+        from points import DISTRICT_CODES
 
         return dict(zip(DISTRICT_CODES, self.scores, strict=True)) if self.scores else {}
 

@@ -24,8 +24,7 @@ from typing import Any
 
 import yaml
 
-from points.rules import RuleError, RuleSetError, parse_yaml, validate_text
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, RuleError, RuleSet, RuleSetError, parse_yaml, validate_text
 
 LAYER_META = ("district", "id", "name", "notes")
 LAYER_KEYS = {"district", "id", "name", "notes", "cap", "items", "drop"}

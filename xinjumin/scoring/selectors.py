@@ -24,9 +24,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from points.feeds.record import Record
-from points.identifiers import mask_id_number
-from points.rules.model import DISTRICT_CODES, Item, RuleSet
+from points import DISTRICT_CODES, Item, Record, RuleSet, mask_id_number
 from xinjumin import labels
 from xinjumin.core.errors import NotFound
 from xinjumin.labels import Label

@@ -18,10 +18,7 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from points.feeds.record import Record
-from points.identifiers import IdentifierError, parse_id_number
-from points.inputs import RecordIndex
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, IdentifierError, Record, RecordIndex, RuleSet, parse_id_number
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError, NotFound
 from xinjumin.people.models import Resident

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from points.feeds.record import Record
+from points import Record
 from xinjumin.people.models import Resident
 from xinjumin.people.selectors import id_number_hash
 from xinjumin.records.columnar import Population
@@ -41,7 +41,7 @@ def current_population() -> Population:
     and the seconds the read took."""
     feeds = feeds_dir()
     if feeds is not None:
-        from points.population import load_current
+        from points import load_current
 
         t = time.perf_counter()
         frames = load_current(feeds)

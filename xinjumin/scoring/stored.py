@@ -39,8 +39,8 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
-from points.population.measures import hundredths as _engine_hundredths
-from points.rules.model import DISTRICT_CODES, RuleSet
+from points import DISTRICT_CODES, RuleSet
+from points import hundredths as _engine_hundredths
 from xinjumin.scoring.models import StoredScore
 
 CITY, HOME = "city", "home"

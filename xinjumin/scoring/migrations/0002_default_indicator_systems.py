@@ -13,7 +13,7 @@ PROFILES = (("ningbo-2021", "published", dt.date(2021, 9, 8)), ("zhejiang-2022",
 
 
 def load(apps, schema_editor):  # noqa: ANN001, ANN201
-    from points.rules import PROFILES_DIR, load_profile
+    from points import PROFILES_DIR, load_profile
 
     IndicatorSystem = apps.get_model("scoring", "IndicatorSystem")
     for name, status, effective in PROFILES:
@@ -28,7 +28,7 @@ def load(apps, schema_editor):  # noqa: ANN001, ANN201
 
 
 def unload(apps, schema_editor):  # noqa: ANN001, ANN201
-    from points.rules import load_profile
+    from points import load_profile
 
     IndicatorSystem = apps.get_model("scoring", "IndicatorSystem")
     hashes = [load_profile(name).content_hash for name, _, _ in PROFILES]

@@ -2,7 +2,8 @@
 
 The import runs inside one transaction that is rolled back when the module ends (tests run
 in savepoints inside it), so every test sees the same 885 records and no other module
-sees them. Residents and staff are fixed personas made with the identity services.
+sees them. Staff are the suite's personas (`world`, tests/personas.py); the sample
+residents are registered with make_resident.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import pytest
 from django.db import transaction
 
 from points.tests.samples import JSONL, samples_dir
-
-PASSWORD = "Correct-Horse-42!"
 
 
 def assert_nightly_rows(rows: list[dict[str, str]], run) -> None:  # type: ignore[no-untyped-def]
@@ -55,16 +54,6 @@ def samples(django_db_setup, django_db_blocker):
         import_samples()
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def make_staff(db):
-    from xinjumin.accounts.services import staff_create
-
-    def make(role: str, district: str | None = None, name: str = "") -> object:
-        return staff_create(username=name or f"{role}-{district or 'city'}",
-                            password=PASSWORD, role=role, district=district)
-    return make
 
 
 @pytest.fixture

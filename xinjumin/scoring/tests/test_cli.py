@@ -26,8 +26,8 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_publish_from_the_command_line(make_staff, tmp_path) -> None:
-    make_staff("city_admin")
+@pytest.mark.usefixtures("world")  # its city admin publishes
+def test_publish_from_the_command_line(tmp_path) -> None:
     text = (PROFILES_DIR / "ningbo-2021.yaml").read_text(encoding="utf-8").replace(
         "id: ningbo-2021", "id: ningbo-2028", 1).replace("cap: 30", "cap: 25", 1)
     path = tmp_path / "v.yaml"
@@ -53,7 +53,7 @@ def test_publish_needs_an_admin_of_the_layer(tmp_path) -> None:
 
 
 @pytest.mark.usefixtures("samples")
-def test_compare_from_the_command_line_and_queued(make_staff,
+def test_compare_from_the_command_line_and_queued(world,
                                                  django_capture_on_commit_callbacks) -> None:
     version = IndicatorSystem.objects.get(profile="zhejiang-2022")
     data = json.loads(run("indicators", "compare", str(version.pk), "--as-of",
@@ -62,11 +62,10 @@ def test_compare_from_the_command_line_and_queued(make_staff,
     assert data["count"] == adults and data["rule_b"] == "zhejiang-2022"
     IndicatorSystem.objects.filter(pk=version.pk).update(comparison=None)
     with pytest.raises(DomainError) as exc:
-        indicator_compare_enqueue(actor=make_staff("district_admin", "330212"),
-                                  version=version)
+        indicator_compare_enqueue(actor=world.users["district_admin_yz"], version=version)
     assert exc.value.code == "forbidden"
     with django_capture_on_commit_callbacks(execute=True):
-        indicator_compare_enqueue(actor=make_staff("city_admin"), version=version,
+        indicator_compare_enqueue(actor=world.users["city_admin"], version=version,
                                   as_of=AS_OF)
     stored = IndicatorSystem.objects.get(pk=version.pk).comparison
     assert stored["count"] == adults and stored["as_of"] == AS_OF.isoformat()

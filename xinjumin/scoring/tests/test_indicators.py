@@ -50,8 +50,8 @@ def test_migrations_ship_the_two_profiles() -> None:
     assert rule_set_in_force(as_of=AS_OF).content_hash == city.content_hash
 
 
-def test_upload_reports_field_level_bilingual_errors(make_staff) -> None:
-    admin = make_staff("city_admin")
+def test_upload_reports_field_level_bilingual_errors(world) -> None:
+    admin = world.users["city_admin"]
     bad = NINGBO.replace("id: ningbo-2021", "id: broken", 1).replace(
         "measure: {kind: age_band, min_age: 18, max_age: 60, base: 5, pivot: 55, per_year: 1,"
         " cap: 15}", "measure: {kind: age_band, min_age: 18, max_age: 60, pivot: 55, "
@@ -66,8 +66,8 @@ def test_upload_reports_field_level_bilingual_errors(make_staff) -> None:
     assert not IndicatorSystem.objects.filter(profile="broken").exists()
 
 
-def test_upload_rejects_bad_yaml_and_duplicates(make_staff) -> None:
-    admin = make_staff("city_admin")
+def test_upload_rejects_bad_yaml_and_duplicates(world) -> None:
+    admin = world.users["city_admin"]
     with pytest.raises(DomainError) as exc:
         indicator_upload(actor=admin, yaml_text="id: [unclosed")
     assert "YAML" in exc.value.fields["_"]
@@ -76,8 +76,8 @@ def test_upload_rejects_bad_yaml_and_duplicates(make_staff) -> None:
     assert exc.value.code == "duplicate" and exc.value.status == 409
 
 
-def test_city_admin_uploads_and_publishes_a_city_version(make_staff) -> None:
-    admin = make_staff("city_admin")
+def test_city_admin_uploads_and_publishes_a_city_version(world) -> None:
+    admin = world.users["city_admin"]
     version = indicator_upload(actor=admin, yaml_text=_changed_city())
     assert (version.status, version.layer, version.profile) == ("draft", "city", "ningbo-2027")
     start = timezone.localdate() + dt.timedelta(days=30)
@@ -98,8 +98,8 @@ def test_city_admin_uploads_and_publishes_a_city_version(make_staff) -> None:
     assert exc.value.code == "not_draft"
 
 
-def test_publish_dates_must_not_overlap_or_be_past(make_staff) -> None:
-    admin = make_staff("city_admin")
+def test_publish_dates_must_not_overlap_or_be_past(world) -> None:
+    admin = world.users["city_admin"]
     zhejiang = IndicatorSystem.objects.get(profile="zhejiang-2022")
     with pytest.raises(DomainError) as exc:
         indicator_publish(actor=admin, version=zhejiang, effective_from=dt.date(2025, 1, 1))
@@ -114,10 +114,10 @@ def test_publish_dates_must_not_overlap_or_be_past(make_staff) -> None:
     assert IndicatorSystem.objects.get(pk=zhejiang.pk).status == "draft"
 
 
-def test_district_admin_publishes_only_their_own_layer(make_staff) -> None:
-    ninghai = make_staff("district_admin", "330226")
-    yinzhou = make_staff("district_admin", "330212")
-    city = make_staff("city_admin")
+def test_district_admin_publishes_only_their_own_layer(world) -> None:
+    ninghai = world.users["district_admin_nh"]
+    yinzhou = world.users["district_admin_yz"]
+    city = world.users["city_admin"]
     with pytest.raises(DomainError) as exc:
         indicator_upload(actor=yinzhou, yaml_text=PATROL_12)
     assert exc.value.status == 403
@@ -139,8 +139,8 @@ def test_district_admin_publishes_only_their_own_layer(make_staff) -> None:
     assert rules.content_hash != load_profile("ningbo-2021").content_hash
 
 
-def test_district_layer_errors_name_the_layer_key_path(make_staff) -> None:
-    ninghai = make_staff("district_admin", "330226")
+def test_district_layer_errors_name_the_layer_key_path(world) -> None:
+    ninghai = world.users["district_admin_nh"]
     with pytest.raises(DomainError) as exc:
         indicator_upload(actor=ninghai, yaml_text=PATROL_12.replace(
             "window: 12m, ", ""))
@@ -163,8 +163,8 @@ def test_compare_on_the_whole_population_is_stored() -> None:
     assert stored["count"] == len(adults) and stored["candidate"] == zhejiang.content_hash
 
 
-def test_cli_lists_and_uploads(make_staff, tmp_path) -> None:
-    make_staff("city_admin")
+@pytest.mark.usefixtures("world")  # its city admin uploads
+def test_cli_lists_and_uploads(tmp_path) -> None:
     path = tmp_path / "v.yaml"
     path.write_text(_changed_city(), encoding="utf-8")
     out = io.StringIO()

@@ -114,15 +114,15 @@ def test_view_for_another_district_shows_that_layer(make_resident) -> None:
     assert "patrol" in {i.key for i in view.district_layer.items}
 
 
-def test_other_people_cannot_see_the_score(make_resident, make_staff) -> None:
+def test_other_people_cannot_see_the_score(make_resident, world) -> None:
     resident, _ = make_resident(NO_DIPLOMA, district="330212")
     _, other = make_resident(SPOUSE_HOME, district="330212", name="李四")
     with pytest.raises(NotFound):
         resident_score_view(user=other, resident=resident, as_of=AS_OF)
-    outsider = make_staff("window_staff", "330226")
+    outsider = world.users["window_hs"]  # 海曙
     with pytest.raises(NotFound):
         resident_score_view(user=outsider, resident=resident, as_of=AS_OF)
-    staff = make_staff("window_staff", "330212")
+    staff = world.users["window_yz"]
     view = resident_score_view(user=staff, resident=resident, as_of=AS_OF)
     assert view.common == ROWS[NO_DIPLOMA]["common"]
     assert AuditEvent.objects.filter(action="resident.read", actor=staff.username,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from points.feeds.readers import feed_files
+from points import feed_files
 from xinjumin.records.models import ImportBatch
 from xinjumin.records.selectors import batch_rejections
 from xinjumin.records.services import CHUNK_SIZE, records_import_file
