@@ -3,7 +3,8 @@
 Uses xinjumin.core.crypto's Encrypter and KeyedHasher (the values EncryptedTextField
 decrypts, the hashes Resident.id_hash holds) with the cipher and the MAC key set up once
 per import instead of once per value. Inserts go through COPY on PostgreSQL and
-executemany on SQLite.
+executemany on SQLite. The rows read and written are named tuples whose fields are the
+table's columns (StoredVersion, CurrentRow, VersionRow).
 """
 
 from __future__ import annotations
@@ -11,11 +12,72 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 
 from xinjumin.core import crypto
+
+
+class StoredVersion(NamedTuple):
+    """What an import reads of a key's stored current version (SourceRecord, raw column
+    values): enough to decide an incoming version against it, move it to the history and
+    know whom it named. Field names are the columns (`pk` = the row id)."""
+
+    pk: int
+    source: str
+    record_id: str
+    type: str
+    version: int
+    op: str
+    subject_hash: str
+    linked_hash: str
+    digest: str
+    first_received_at: Any  # as the cursor gives it
+
+
+class CurrentRow(NamedTuple):
+    """One SourceRecord row as an import inserts it (raw column values: ciphertexts, the
+    payload's JSON text, datetimes as the backend stores them). The first twelve fields
+    are pipeline.Prepared's, in its order."""
+
+    source: str
+    record_id: str
+    type: str
+    version: int
+    op: str
+    subject_hash: str
+    id_number: str  # encrypted
+    linked_hash: str
+    linked_id_number: str  # encrypted, or ""
+    complex_id: str
+    fields: str  # payload JSON
+    digest: str
+    batch_id: int
+    received_at: Any
+    first_received_at: Any
+
+
+class VersionRow(NamedTuple):
+    """One RecordVersion row (a superseded version) as an import inserts it."""
+
+    source: str
+    record_id: str
+    type: str
+    version: int
+    op: str
+    linked_id_number: str  # encrypted, or ""
+    fields: str  # payload JSON
+    digest: str
+    batch_id: int
+    received_at: Any
+
+
+def version_row(current: CurrentRow) -> VersionRow:
+    """A current row as the history keeps it once a later version replaces it."""
+    return VersionRow(current.source, current.record_id, current.type, current.version,
+                      current.op, current.linked_id_number, current.fields, current.digest,
+                      current.batch_id, current.received_at)
 
 
 class Sealer:
@@ -81,11 +143,13 @@ def db_datetime(value: Any) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def insert_rows(model: type[models.Model], columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
-    """Insert rows of raw column values (already encrypted / serialised)."""
+def insert_rows(model: type[models.Model],
+                rows: Sequence[CurrentRow] | Sequence[VersionRow]) -> None:
+    """Insert rows of raw column values (already encrypted / serialised); the columns are
+    the row type's field names."""
     if not rows:
         return
+    columns = type(rows[0])._fields
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     cols = ", ".join(qn(c) for c in columns)
@@ -95,13 +159,11 @@ def insert_rows(model: type[models.Model], columns: Sequence[str],
                 for row in rows:
                     copy.write_row(row)
         else:
+            # sqlite3 binds a tuple subclass through the generic sequence protocol: plain
+            # tuples made here cost 0.26 µs a row, binding the named ones 1.6 µs more.
             marks = ", ".join(["%s"] * len(columns))
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                            rows)
-
-
-_HISTORY = ("source", "record_id", "type", "version", "op", "linked_id_number", "fields",
-            "digest", "batch_id", "received_at")
+                            map(tuple, rows))
 
 
 def _pk_filter(pks: Sequence[int]) -> tuple[str, list[Any]]:
@@ -119,7 +181,7 @@ def supersede_current(pks: Sequence[int]) -> None:
     if not pks:
         return
     qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in _HISTORY)
+    cols = ", ".join(qn(c) for c in VersionRow._fields)
     current = qn(SourceRecord._meta.db_table)
     where, params = _pk_filter(pks)
     with connection.cursor() as cur:
@@ -129,18 +191,17 @@ def supersede_current(pks: Sequence[int]) -> None:
         cur.execute(f"DELETE FROM {current} WHERE {where}", params)  # noqa: S608
 
 
-def select_current(keys: set[tuple[str, str]],
-                   columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """The SourceRecord rows (raw column values) of these (source, record_id) keys, in one
+def select_current(keys: set[tuple[str, str]]) -> dict[tuple[str, str], StoredVersion]:
+    """The stored current versions of these (source, record_id) keys, by key, in one
     query (one array parameter on PostgreSQL instead of thousands of placeholders)."""
     from xinjumin.records.models import SourceRecord
 
     if not keys:
-        return []
+        return {}
     ids = sorted({k[1] for k in keys})
     sources = sorted({k[0] for k in keys})
     qn = connection.ops.quote_name
-    cols = ", ".join(qn("id" if c == "pk" else c) for c in columns)
+    cols = ", ".join(qn("id" if c == "pk" else c) for c in StoredVersion._fields)
     table = qn(SourceRecord._meta.db_table)
     if connection.vendor == "postgresql":
         sql = (f"SELECT {cols} FROM {table} "  # noqa: S608
@@ -153,4 +214,5 @@ def select_current(keys: set[tuple[str, str]],
         params = [json.dumps(ids), json.dumps(sources)]
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return [r for r in cur.fetchall() if (r[1], r[2]) in keys]
+        found = (StoredVersion._make(r) for r in cur.fetchall())
+        return {key: v for v in found if (key := (v.source, v.record_id)) in keys}
