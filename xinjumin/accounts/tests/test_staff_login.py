@@ -1,19 +1,29 @@
 """Staff accounts: creation with password rules, TOTP enrolment, and login with password
-(django-axes lockout after 5 failures) plus a TOTP token."""
+(django-axes lockout after 5 failures) plus a TOTP token; one answer for every failed
+login, so that no answer tells that the password was right."""
 
 from __future__ import annotations
 
 import base64
 import io
 import os
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.client import Client
+from tests.personas import PASSWORD, current_token, login_request
 from xinjumin.accounts.models import User
-from xinjumin.accounts.services import staff_authenticate, staff_create, staff_update
-from xinjumin.accounts.tests.personas import PASSWORD, current_token, login_request
+from xinjumin.accounts.services import (
+    LOGIN_FAILED_EN,
+    LOGIN_FAILED_ZH,
+    staff_authenticate,
+    staff_create,
+    staff_update,
+)
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import DomainError
 
@@ -36,7 +46,7 @@ def test_totp_is_required(world):
     for token in ("", "000000"):
         err = _error(lambda t=token: staff_authenticate(
             request=login_request(), username="window_yz", password=PASSWORD, token=t))
-        assert (err.code, err.status) == ("totp_invalid", 401) and "token" in err.fields
+        assert (err.code, err.status, err.fields) == ("login_failed", 401, {})
     assert AuditEvent.objects.filter(action="auth.staff_login_failed",
                                      detail__reason="totp").count() == 2
     assert not AuditEvent.objects.filter(action="auth.staff_login").exists()
@@ -46,7 +56,44 @@ def test_no_enrolled_device_no_login(world):
     TOTPDevice.objects.filter(user=world.users["window_yz"]).delete()
     err = _error(lambda: staff_authenticate(request=login_request(), username="window_yz",
                                             password=PASSWORD, token="123456"))
-    assert (err.code, err.status) == ("totp_not_enrolled", 403)
+    assert (err.code, err.status, err.fields) == ("login_failed", 401, {})
+    assert AuditEvent.objects.filter(action="auth.staff_login_failed",
+                                     detail__reason="totp_not_enrolled").count() == 1
+
+
+def _failures(world) -> dict[str, DomainError]:  # type: ignore[no-untyped-def]
+    """What the service answers for each way a staff login can fail."""
+    def attempt(username: str, password: str, token: str) -> DomainError:
+        return _error(lambda: staff_authenticate(request=login_request(username),
+                                                 username=username, password=password,
+                                                 token=token))
+
+    clerk = world.users["window_yz"]
+    answers = {
+        "unknown user": attempt("nobody_here", PASSWORD, current_token(clerk)),
+        "wrong password": attempt("window_yz", "wrong-password", current_token(clerk)),
+        "wrong totp": attempt("window_yz", PASSWORD, "000000"),
+        "missing totp": attempt("window_yz", PASSWORD, ""),
+        "resident account": attempt(world.users["resident_yz"].username, "", ""),
+    }
+    world.users["reviewer_yz"].is_active = False
+    world.users["reviewer_yz"].save(update_fields=["is_active"])
+    answers["inactive"] = attempt("reviewer_yz", PASSWORD, current_token(world.users[
+        "reviewer_yz"]))
+    TOTPDevice.objects.filter(user=world.users["district_admin_yz"]).delete()
+    answers["no totp device"] = attempt("district_admin_yz", PASSWORD, "123456")
+    return answers
+
+
+def test_every_failed_login_gets_the_one_answer(world):
+    answers = _failures(world)
+    for kind, e in answers.items():
+        assert (e.code, e.status, e.message, e.message_en, e.fields) == (
+            "login_failed", 401, LOGIN_FAILED_ZH, LOGIN_FAILED_EN, {}), kind
+    # the audit trail keeps what was wrong, for the security admin
+    reasons = AuditEvent.objects.filter(action="auth.staff_login_failed").values_list(
+        "detail__reason", flat=True)
+    assert set(reasons) == {"password", "totp", "totp_not_enrolled"}
 
 
 def test_five_wrong_passwords_lock_the_account(world):
@@ -66,11 +113,73 @@ def test_five_wrong_passwords_lock_the_account(world):
                               password=PASSWORD, token=current_token(other)).pk == other.pk
 
 
-def test_wrong_totp_tokens_count_as_failures(world):
+def test_every_kind_of_failure_counts_towards_the_lockout(world):
+    clerk = world.users["window_yz"]
+    tries = [("wrong-password", current_token(clerk)), (PASSWORD, "000000"), (PASSWORD, ""),
+             ("wrong-password", ""), (PASSWORD, "999999")]
+    codes = [_error(lambda pw=pw, t=t: staff_authenticate(
+        request=login_request(), username="window_yz", password=pw, token=t)).code
+        for pw, t in tries]
+    assert codes == ["login_failed"] * 4 + ["locked_out"]
+    err = _error(lambda: staff_authenticate(request=login_request(), username="window_yz",
+                                            password=PASSWORD, token=current_token(clerk)))
+    assert err.code == "locked_out"
+
+
+def test_an_account_without_totp_device_counts_towards_the_lockout(world):
+    TOTPDevice.objects.filter(user=world.users["window_yz"]).delete()
     codes = [_error(lambda: staff_authenticate(request=login_request(), username="window_yz",
-                                               password=PASSWORD, token="000000")).code
+                                               password=PASSWORD, token="123456")).code
              for _ in range(5)]
-    assert codes[-1] == "locked_out" and set(codes[:4]) == {"totp_invalid"}
+    assert codes == ["login_failed"] * 4 + ["locked_out"]
+
+
+def _page(response) -> str:  # type: ignore[no-untyped-def]
+    """The page without what differs from one request to the next: the CSRF tokens."""
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"',
+                  'name="csrfmiddlewaretoken" value="…"', html)
+    return re.sub(r'"X-CSRFToken": "[^"]*"', '"X-CSRFToken": "…"', html)
+
+
+@override_settings(AXES_FAILURE_LIMIT=100, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_the_login_page_answers_every_failure_byte_for_byte_alike(world):
+    clerk = world.users["window_yz"]
+    world.users["reviewer_yz"].is_active = False
+    world.users["reviewer_yz"].save(update_fields=["is_active"])
+    TOTPDevice.objects.filter(user=world.users["district_admin_yz"]).delete()
+    posts = {
+        "wrong password": ("window_yz", "wrong-password", current_token(clerk)),
+        "wrong totp": ("window_yz", PASSWORD, "000000"),
+        "missing totp": ("window_yz", PASSWORD, ""),
+        "unknown user": ("nobody_here", PASSWORD, "123456"),
+        "inactive": ("reviewer_yz", PASSWORD, current_token(world.users["reviewer_yz"])),
+        "no totp device": ("district_admin_yz", PASSWORD, "123456"),
+        "resident account": (world.users["resident_yz"].username, "x", "123456"),
+    }
+    pages = {}
+    for kind, (username, password, token) in posts.items():
+        response = Client().post("/staff/login/", {"username": username,
+                                                  "password": password, "token": token})
+        assert response.status_code == 401, kind
+        assert not response.cookies.get("sessionid"), kind  # nobody was logged in
+        # the page keeps the username typed (whoever it names), never the password or code
+        pages[kind] = _page(response).replace(f'value="{username}"', 'value="…"')
+    reference = pages["wrong password"]
+    for kind, html in pages.items():
+        assert html == reference, kind
+    assert LOGIN_FAILED_ZH in reference and 'data-testid="login-error"' in reference
+    assert "aria-invalid" not in reference  # no field is singled out
+    assert PASSWORD not in reference and "000000" not in reference
+
+
+def test_the_login_page_answers_in_english_too(world):
+    client = Client()
+    client.cookies["django_language"] = "en"
+    response = client.post("/staff/login/", {"username": "window_yz", "password": PASSWORD,
+                                             "token": "000000"})
+    assert response.status_code == 401
+    assert LOGIN_FAILED_EN in response.content.decode()
 
 
 def test_resident_account_cannot_use_staff_login(world):
