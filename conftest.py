@@ -2,7 +2,7 @@
 
 The `client` fixture is the suite's one test client, tests.client.Client: requests are
 routed as the production WSGI application routes them (API calls without the session take
-settings.API_MIDDLEWARE).
+settings.API_MIDDLEWARE). `world` is the suite's one set of personas (tests/personas.py).
 
 Every transactional test (transactional_db, live_server) runs with serialized rollback:
 the flush after it skips Django's post_migrate step and the data that migrations created
@@ -21,6 +21,7 @@ from hypothesis import settings
 
 if TYPE_CHECKING:
     from tests.client import Client
+    from tests.personas import World
 
 # In CI property tests are derandomized and have no deadline, so a submission lands or not
 # on its own merits, never on a slow or unlucky draw; local runs stay random and keep
@@ -44,3 +45,11 @@ def client() -> Client:
     from tests.client import Client  # Django is set up by now; points' tests never need it
 
     return Client()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """The fixed personas of tests/personas.py, made through the services."""
+    from tests.personas import build_world
+
+    return build_world()

@@ -47,8 +47,3 @@ def month_index(month: str) -> int:
     """'YYYY-MM' → a month counter (year × 12 + month − 1)."""
     year, mon = month.split("-")
     return int(year) * 12 + int(mon) - 1
-
-
-def month_label(index: int) -> str:
-    year, mon = divmod(index, 12)
-    return f"{year:04d}-{mon + 1:02d}"

@@ -71,9 +71,9 @@ def test_an_api_chain_that_drifted_from_the_full_one_is_refused(settings, api, p
         ApiChainHandler().load_middleware()
 
 
-def test_the_production_application_routes_api_calls_to_the_api_chain(people):
+def test_the_production_application_routes_api_calls_to_the_api_chain(world):
     assert isinstance(application, XjmWSGIHandler) and isinstance(application, ApiChainMixin)
-    token = people.token("resident")
+    token = world.token("resident_yz")
     environ = RequestFactory().get(f"{API}/me", headers={
         "Authorization": f"Bearer {token}"}).environ
     statuses: list[tuple[str, list[tuple[str, str]]]] = []
@@ -93,7 +93,7 @@ def test_the_production_application_routes_api_calls_to_the_api_chain(people):
     names = {name for name, _ in headers}
     assert "Set-Cookie" not in names
     assert {"X-Request-ID", "Content-Length", "X-Frame-Options", *SECURITY_HEADERS} <= names
-    assert str(people.resident.pk).encode() in body
+    assert str(world.adult_yz.pk).encode() in body
 
 
 STATUS = {"score": 200, "me_english": 200, "no_token": 401, "bad_district": 400,
@@ -102,10 +102,10 @@ STATUS = {"score": 200, "me_english": 200, "no_token": 401, "bad_district": 400,
 
 
 @pytest.mark.parametrize("case", list(STATUS))
-def test_the_api_chain_answers_as_the_full_chain_does(people, settings, case):
+def test_the_api_chain_answers_as_the_full_chain_does(world, hrss_key, settings, case):
     settings.XJM_MAX_REQUEST_BYTES = 200
-    resident = {"Authorization": f"Bearer {people.token('resident')}"}
-    clerk = {"Authorization": f"Bearer {people.token('yinzhou_clerk')}"}
+    resident = {"Authorization": f"Bearer {world.token('resident_yz')}"}
+    clerk = {"Authorization": f"Bearer {world.token('window_yz')}"}
     big = '{"phone": "' + "1" * 300 + '"}'
     requests: dict[str, tuple[str, str, dict[str, Any]]] = {
         "score": ("get", f"{API}/me/score", {"headers": resident}),
@@ -119,11 +119,11 @@ def test_the_api_chain_answers_as_the_full_chain_does(people, settings, case):
                      {"data": "phone=1", "content_type": "text/plain"}),
         "too_large": ("post", f"{API}/auth/sms-code",
                       {"data": big, "content_type": "application/json"}),
-        "staff_read": ("get", f"{API}/residents/{people.resident.pk}", {"headers": clerk}),
+        "staff_read": ("get", f"{API}/residents/{world.adult_yz.pk}", {"headers": clerk}),
         "staff_wrong_password": ("post", f"{API}/auth/staff-token", {
-            "data": {"username": "yinzhou_clerk", "password": "wrong-password", "totp": "1"},
+            "data": {"username": "window_yz", "password": "wrong-password", "totp": "1"},
             "content_type": "application/json"}),
-        "machine_key": ("get", f"{API}/sources/me", {"headers": {"X-API-Key": people.hrss_key}}),
+        "machine_key": ("get", f"{API}/sources/me", {"headers": {"X-API-Key": hrss_key}}),
         "openapi": ("get", f"{API}/openapi.json", {}),
     }
     method, path, kwargs = requests[case]
@@ -144,7 +144,7 @@ def test_the_api_chain_answers_as_the_full_chain_does(people, settings, case):
     assert not api.cookies, api.cookies  # no session, no CSRF cookie
 
 
-def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(people, settings):
+def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(world, settings):
     settings.XJM_MAX_REQUEST_BYTES = 100
     client = Client()
     big = client.post(f"{API}/auth/sms-code", '{"phone": "' + "1" * 200 + '"}',
@@ -152,7 +152,7 @@ def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(people, setti
     assert took_api_chain(big)
     body = assert_error(big, 413, "request_too_large")
     assert "body" in body["fields"] and body["message"].startswith("请求内容过大")
-    token = people.token("resident")
+    token = world.token("resident_yz")
     bad = client.get(f"{API}/me/score?district=abc&as_of=never",
                      headers={"Authorization": f"Bearer {token}"})
     body = assert_error(bad, 400, "invalid_input")
@@ -162,28 +162,28 @@ def test_the_api_chain_keeps_the_size_limit_and_field_level_errors(people, setti
     assert bad["Content-Language"] == "zh-hans"
 
 
-def test_a_staff_read_through_the_api_chain_is_audited_with_actor_and_request_id(people):
+def test_a_staff_read_through_the_api_chain_is_audited_with_actor_and_request_id(world):
     client = Client(headers={
-        "Authorization": f"Bearer {people.token('yinzhou_clerk')}"})
-    response = client.get(f"{API}/residents/{people.resident.pk}",
+        "Authorization": f"Bearer {world.token('window_yz')}"})
+    response = client.get(f"{API}/residents/{world.adult_yz.pk}",
                           headers={"X-Request-ID": "chain-test-0001"})
     assert response.status_code == 200, response.content
     assert took_api_chain(response)
     assert response["X-Request-ID"] == "chain-test-0001"
     event = AuditEvent.objects.filter(action="resident.read").latest("seq")
     assert (event.actor, event.actor_role, event.object_id, event.request_id) == (
-        "yinzhou_clerk", "window_staff", str(people.resident.pk), "chain-test-0001")
+        "window_yz", "window_staff", str(world.adult_yz.pk), "chain-test-0001")
 
 
-def test_session_calls_take_the_full_chain_and_stay_csrf_checked(people):
+def test_session_calls_take_the_full_chain_and_stay_csrf_checked(world):
     resident = Client()
-    resident.force_login(people.users["resident"])
+    resident.force_login(world.users["resident_yz"])
     own = resident.get(f"{API}/me/score")
     assert own.status_code == 200, own.content
     assert not took_api_chain(own)
-    assert own.json()["resident_id"] == people.resident.pk
+    assert own.json()["resident_id"] == world.adult_yz.pk
 
-    clerk = people.users["yinzhou_clerk"]
+    clerk = world.users["window_yz"]
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
     session = client.session
@@ -201,28 +201,28 @@ def test_session_calls_take_the_full_chain_and_stay_csrf_checked(people):
     assert created.status_code == 201, created.content
 
 
-def test_pages_take_the_full_chain(people):
+def test_pages_take_the_full_chain(world):
     page = Client().get("/login/")
     assert page.status_code == 200
     assert not took_api_chain(page)
     assert "csrftoken" in page.cookies  # the login form's CSRF cookie, as before
 
 
-def test_the_actor_of_an_api_call_does_not_outlive_it(people):
+def test_the_actor_of_an_api_call_does_not_outlive_it(world, hrss_key):
     # BearerAuth names the token's user as the audit actor; the chain's audit context
     # resets it, so the next request served by the same thread starts with no actor
     response = Client(headers={
-        "Authorization": f"Bearer {people.token('yinzhou_clerk')}"}).get(f"{API}/residents")
+        "Authorization": f"Bearer {world.token('window_yz')}"}).get(f"{API}/residents")
     assert response.status_code == 200 and took_api_chain(response)
     assert current_actor() is None
-    machine = Client(headers={"X-API-Key": people.hrss_key}).get(f"{API}/sources/me")
+    machine = Client(headers={"X-API-Key": hrss_key}).get(f"{API}/sources/me")
     assert machine.status_code == 200 and took_api_chain(machine)
     assert current_actor() is None
 
 
-def test_a_locked_out_staff_login_keeps_its_api_answer(people):
+def test_a_locked_out_staff_login_keeps_its_api_answer(world):
     client = Client()
-    payload = {"username": "yinzhou_clerk", "password": "wrong-password", "totp": "000000"}
+    payload = {"username": "window_yz", "password": "wrong-password", "totp": "000000"}
     for _ in range(4):
         assert_error(client.post(f"{API}/auth/staff-token", payload,
                                  content_type="application/json"), 401, "login_failed")

@@ -16,44 +16,44 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.api.conftest import API, assert_error
 from tests.client import Client
+from tests.personas import ADULT_YZ_ID, ADULT_YZ_PHONE, PASSWORD
 from xinjumin.accounts.sms import sms_outbox_latest
 from xinjumin.api.models import ApiToken
 from xinjumin.audit.models import AuditEvent
-from xinjumin.demo import personas
 from xinjumin.demo.logins import totp_now
 
 
 def _sms_login(client: Client) -> dict:
-    sent = client.post(f"{API}/auth/sms-code", {"phone": personas.RESIDENT_PHONE},
+    sent = client.post(f"{API}/auth/sms-code", {"phone": ADULT_YZ_PHONE},
                        content_type="application/json")
     assert sent.status_code == 202, sent.content
-    code = re.search(r"\d{6}", sms_outbox_latest(phone=personas.RESIDENT_PHONE)).group()
+    code = re.search(r"\d{6}", sms_outbox_latest(phone=ADULT_YZ_PHONE)).group()
     response = client.post(f"{API}/auth/resident-token",
-                           {"phone": personas.RESIDENT_PHONE, "code": code},
+                           {"phone": ADULT_YZ_PHONE, "code": code},
                            content_type="application/json")
     assert response.status_code == 200, response.content
     return response.json()
 
 
-def test_resident_logs_in_with_sms_code_and_reads_own_masked_data(people):
+def test_resident_logs_in_with_sms_code_and_reads_own_masked_data(world):
     body = _sms_login(Client())
     assert body["token_type"] == "Bearer"
     assert body["account"]["role"] == "resident"
     me = Client(headers={"Authorization": f"Bearer {body['token']}"}).get(f"{API}/me")
     assert me.status_code == 200
     data = me.json()
-    assert data["resident"]["id"] == people.resident.pk
+    assert data["resident"]["id"] == world.adult_yz.pk
     assert data["resident"]["district"]["code"] == "330212"
-    assert personas.RESIDENT_ID_NUMBER not in me.content.decode()
-    assert data["resident"]["id_number"] == people.resident.masked_id_number
-    assert personas.RESIDENT_PHONE not in me.content.decode()
+    assert ADULT_YZ_ID not in me.content.decode()
+    assert data["resident"]["id_number"] == world.adult_yz.masked_id_number
+    assert ADULT_YZ_PHONE not in me.content.decode()
     links = {(link["relation"], link["resident_id"]) for link in data["household"]}
-    assert links == {("spouse", people.spouse.pk), ("child", people.child.pk)}
+    assert links == {("spouse", world.spouse_yz.pk), ("child", world.child_yz.pk)}
 
 
-def test_token_is_stored_hashed_and_expires_in_eight_hours(people):
+def test_token_is_stored_hashed_and_expires_in_eight_hours(world):
     body = _sms_login(Client())
-    record = ApiToken.objects.get(user=people.users["resident"])
+    record = ApiToken.objects.get(user=world.users["resident_yz"])
     assert record.token_hash == hashlib.sha256(body["token"].encode()).hexdigest()
     with connection.cursor() as cur:
         cur.execute("SELECT token_hash FROM api_apitoken")
@@ -62,71 +62,71 @@ def test_token_is_stored_hashed_and_expires_in_eight_hours(people):
     assert timedelta(hours=7, minutes=59) < lifetime <= timedelta(hours=8, seconds=1)
 
 
-def test_wrong_sms_code_is_a_field_error(people):
+def test_wrong_sms_code_is_a_field_error(world):
     client = Client()
-    client.post(f"{API}/auth/sms-code", {"phone": personas.RESIDENT_PHONE},
+    client.post(f"{API}/auth/sms-code", {"phone": ADULT_YZ_PHONE},
                 content_type="application/json")
-    sent = re.search(r"\d{6}", sms_outbox_latest(phone=personas.RESIDENT_PHONE)).group()
+    sent = re.search(r"\d{6}", sms_outbox_latest(phone=ADULT_YZ_PHONE)).group()
     wrong = f"{(int(sent) + 1) % 10**6:06d}"
     response = client.post(f"{API}/auth/resident-token",
-                           {"phone": personas.RESIDENT_PHONE, "code": wrong},
+                           {"phone": ADULT_YZ_PHONE, "code": wrong},
                            content_type="application/json")
     body = assert_error(response, 400, "sms_code_wrong")
     assert "code" in body["fields"]
     assert not ApiToken.objects.exists()
 
 
-def test_malformed_phone_for_sms_code_is_400_on_the_phone_field(people):
+def test_malformed_phone_for_sms_code_is_400_on_the_phone_field(world):
     response = Client().post(f"{API}/auth/sms-code", {"phone": "12345"},
                              content_type="application/json")
     body = assert_error(response, 400, "phone_invalid")
     assert "phone" in body["fields"]
 
 
-def test_missing_field_says_required_in_chinese_first(people):
+def test_missing_field_says_required_in_chinese_first(world):
     response = Client().post(f"{API}/auth/resident-token", {"phone": "13800000001"},
                              content_type="application/json")
     body = assert_error(response, 400, "invalid_input")
     assert body["fields"] == {"code": "必填 / required"}
 
 
-def test_staff_token_needs_password_and_totp(people):
-    device = TOTPDevice.objects.get(user=people.users["yinzhou_clerk"])
+def test_staff_token_needs_password_and_totp(world):
+    device = TOTPDevice.objects.get(user=world.users["window_yz"])
     good = Client().post(f"{API}/auth/staff-token",
-                         {"username": "yinzhou_clerk", "password": personas.DEMO_PASSWORD,
+                         {"username": "window_yz", "password": PASSWORD,
                           "totp": totp_now(device)}, content_type="application/json")
     assert good.status_code == 200, good.content
-    assert good.json()["account"] == {"username": "yinzhou_clerk",
-                                      "display_name": "鄞州窗口 陈静",
+    assert good.json()["account"] == {"username": "window_yz",
+                                      "display_name": "陈静",
                                       "role": "window_staff", "district": "330212"}
     token = good.json()["token"]
     listed = Client(headers={"Authorization": f"Bearer {token}"}).get(f"{API}/residents")
     assert listed.status_code == 200 and listed.json()["total"] == 3
-    assert AuditEvent.objects.filter(action="auth.staff_login", actor="yinzhou_clerk").exists()
+    assert AuditEvent.objects.filter(action="auth.staff_login", actor="window_yz").exists()
     wrong_password = Client().post(f"{API}/auth/staff-token",
-                                   {"username": "yinzhou_clerk", "password": "not-it-at-all",
+                                   {"username": "window_yz", "password": "not-it-at-all",
                                     "totp": totp_now(device)}, content_type="application/json")
     assert_error(wrong_password, 401, "login_failed")
     # The code just used cannot be replayed; any other wrong code is refused as well.
     bad = Client().post(f"{API}/auth/staff-token",
-                        {"username": "yinzhou_clerk", "password": personas.DEMO_PASSWORD,
+                        {"username": "window_yz", "password": PASSWORD,
                          "totp": totp_now(device)}, content_type="application/json")
     assert bad.content == wrong_password.content  # the same answer: no hint the password was right
-    assert ApiToken.objects.filter(user=people.users["yinzhou_clerk"]).count() == 1
+    assert ApiToken.objects.filter(user=world.users["window_yz"]).count() == 1
 
 
-def test_logout_revokes_the_token(people):
-    token = people.token("yinzhou_clerk")
+def test_logout_revokes_the_token(world):
+    token = world.token("window_yz")
     client = Client(headers={"Authorization": f"Bearer {token}"})
     assert client.get(f"{API}/residents").status_code == 200
     out = client.post(f"{API}/auth/logout", content_type="application/json")
     assert out.status_code == 204
-    assert ApiToken.objects.get(user=people.users["yinzhou_clerk"]).revoked_at is not None
+    assert ApiToken.objects.get(user=world.users["window_yz"]).revoked_at is not None
     assert_error(client.get(f"{API}/residents"), 401, "not_authenticated")
 
 
-def test_expired_and_unknown_tokens_are_401_in_the_error_format(people):
-    token = people.token("yinzhou_clerk")
+def test_expired_and_unknown_tokens_are_401_in_the_error_format(world):
+    token = world.token("window_yz")
     ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = Client(headers={"Authorization": f"Bearer {token}"}).get(f"{API}/residents")
     assert_error(expired, 401, "not_authenticated")
@@ -137,14 +137,14 @@ def test_expired_and_unknown_tokens_are_401_in_the_error_format(people):
     assert_error(nothing, 401)
 
 
-def test_machine_key_reaches_no_personal_data(people):
-    client = Client(headers={"X-API-Key": people.hrss_key})
-    assert_error(client.get(f"{API}/residents/{people.resident.pk}"), 401)
+def test_machine_key_reaches_no_personal_data(world, hrss_key):
+    client = Client(headers={"X-API-Key": hrss_key})
+    assert_error(client.get(f"{API}/residents/{world.adult_yz.pk}"), 401)
     assert_error(client.get(f"{API}/me"), 401)
 
 
-def test_session_works_for_htmx_and_unsafe_methods_need_csrf(people):
-    clerk = people.users["yinzhou_clerk"]
+def test_session_works_for_htmx_and_unsafe_methods_need_csrf(world):
+    clerk = world.users["window_yz"]
     client = Client(enforce_csrf_checks=True)
     client.force_login(clerk)
     # Staff sessions count only after the second factor.
@@ -165,12 +165,12 @@ def test_session_works_for_htmx_and_unsafe_methods_need_csrf(people):
     assert created.json()["district"]["code"] == "330212"
 
 
-def test_resident_session_reads_me_without_a_token(people):
+def test_resident_session_reads_me_without_a_token(world):
     client = Client()
-    client.force_login(people.users["resident"])
+    client.force_login(world.users["resident_yz"])
     response = client.get(f"{API}/me")
     assert response.status_code == 200
-    assert response.json()["resident"]["id"] == people.resident.pk
+    assert response.json()["resident"]["id"] == world.adult_yz.pk
 
 
 def _staff_token(username: str, password: str, totp: str):  # type: ignore[no-untyped-def]
@@ -180,22 +180,22 @@ def _staff_token(username: str, password: str, totp: str):  # type: ignore[no-un
 
 
 @override_settings(AXES_FAILURE_LIMIT=100, OTP_TOTP_THROTTLE_FACTOR=0)
-def test_every_failed_staff_token_gets_the_same_answer_byte_for_byte(people):
-    clerk = TOTPDevice.objects.get(user=people.users["yinzhou_clerk"])
-    city = people.users["city_admin"]
+def test_every_failed_staff_token_gets_the_same_answer_byte_for_byte(world):
+    clerk = TOTPDevice.objects.get(user=world.users["window_yz"])
+    city = world.users["city_admin"]
     city.is_active = False
     city.save(update_fields=["is_active"])
-    TOTPDevice.objects.filter(user=people.users["haishu_clerk"]).delete()
-    pw = personas.DEMO_PASSWORD
+    TOTPDevice.objects.filter(user=world.users["window_hs"]).delete()
+    pw = PASSWORD
     answers = {
         "unknown user": _staff_token("no_such_clerk", pw, "123456"),
-        "wrong password": _staff_token("yinzhou_clerk", "not-it-at-all", totp_now(clerk)),
-        "wrong totp": _staff_token("yinzhou_clerk", pw, "000000"),
-        "empty totp": _staff_token("yinzhou_clerk", pw, ""),
+        "wrong password": _staff_token("window_yz", "not-it-at-all", totp_now(clerk)),
+        "wrong totp": _staff_token("window_yz", pw, "000000"),
+        "empty totp": _staff_token("window_yz", pw, ""),
         "inactive": _staff_token("city_admin", pw,
                                  totp_now(TOTPDevice.objects.get(user=city))),
-        "no totp device": _staff_token("haishu_clerk", pw, "123456"),
-        "resident account": _staff_token(people.users["resident"].username, pw, "123456"),
+        "no totp device": _staff_token("window_hs", pw, "123456"),
+        "resident account": _staff_token(world.users["resident_yz"].username, pw, "123456"),
     }
     reference = answers["wrong password"]
     body = assert_error(reference, 401, "login_failed")
@@ -206,14 +206,14 @@ def test_every_failed_staff_token_gets_the_same_answer_byte_for_byte(people):
     assert not ApiToken.objects.exists()
 
 
-def test_every_kind_of_failed_staff_token_counts_towards_the_lockout(people):
-    device = TOTPDevice.objects.get(user=people.users["yinzhou_clerk"])
-    pw = personas.DEMO_PASSWORD
+def test_every_kind_of_failed_staff_token_counts_towards_the_lockout(world):
+    device = TOTPDevice.objects.get(user=world.users["window_yz"])
+    pw = PASSWORD
     tries = [("wrong-password", totp_now(device)), (pw, "000000"), (pw, ""),
              ("wrong-password", "000000"), (pw, "999999")]
-    codes = [_staff_token("yinzhou_clerk", password, totp).json()["code"]
+    codes = [_staff_token("window_yz", password, totp).json()["code"]
              for password, totp in tries]
     assert codes == ["login_failed"] * 4 + ["locked_out"]
-    locked = _staff_token("yinzhou_clerk", pw, totp_now(device))
+    locked = _staff_token("window_yz", pw, totp_now(device))
     assert_error(locked, 403, "locked_out")
     assert not ApiToken.objects.exists()

@@ -14,11 +14,11 @@ from xinjumin.api.api import api
 from xinjumin.people.models import Resident
 
 
-def test_oversized_body_is_413_in_the_error_format_and_writes_nothing(people, settings):
+def test_oversized_body_is_413_in_the_error_format_and_writes_nothing(world, settings):
     settings.XJM_MAX_REQUEST_BYTES = 2_000
     payload = json.dumps({"id_number": "11010519491231002X", "name": "赵" * 3_000})
     before = Resident.objects.count()
-    response = people.client("yinzhou_clerk").post(f"{API}/residents", payload,
+    response = world.client("window_yz").post(f"{API}/residents", payload,
                                                     content_type="application/json")
     body = assert_error(response, 413, "request_too_large")
     assert "body" in body["fields"]
@@ -93,9 +93,9 @@ def test_openapi_documents_errors_and_auth_in_both_languages(db):
         assert re.search(r"[\u4e00-\u9fff]", description) and re.search(r"[a-z]", description), name
 
 
-def test_non_json_body_is_415_before_anything_reads_it(people):
+def test_non_json_body_is_415_before_anything_reads_it(world):
     before = Resident.objects.count()
-    response = people.client("yinzhou_clerk").post(
+    response = world.client("window_yz").post(
         f"{API}/residents", "id_number=11010519491231002X&name=x",
         content_type="application/x-www-form-urlencoded")
     body = assert_error(response, 415, "unsupported_media_type")
@@ -103,9 +103,9 @@ def test_non_json_body_is_415_before_anything_reads_it(people):
     assert Resident.objects.count() == before
 
 
-def test_control_characters_are_a_field_error_not_a_database_error(people):
+def test_control_characters_are_a_field_error_not_a_database_error(world):
     """A NUL cannot be stored by PostgreSQL: refused as bad input on every database."""
-    listed = people.client("yinzhou_clerk").get(f"{API}/residents", {"q": "李\x00"})
+    listed = world.client("window_yz").get(f"{API}/residents", {"q": "李\x00"})
     fields = assert_error(listed, 400, "invalid_input")["fields"]
     assert fields == {"q": "格式不正确 / wrong format"}
     login = Client().post(f"{API}/auth/staff-token",

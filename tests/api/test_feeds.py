@@ -9,11 +9,11 @@ from typing import Any
 
 from tests.api.conftest import API, assert_error
 from tests.client import Client
-from xinjumin.demo import personas
+from tests.personas import ADULT_YZ_ID
 from xinjumin.records.models import ImportBatch, RowRejection, SourceRecord
 
 URL = f"{API}/feeds/records"
-ID = personas.RESIDENT_ID_NUMBER
+ID = ADULT_YZ_ID
 
 
 def _si(record_id: str = "SI-1", version: int = 1, last_month: str = "2026-10") -> dict:
@@ -37,8 +37,8 @@ def _post(key: str, records: list[dict], **headers: str) -> Any:
         URL, json.dumps({"records": records}), content_type="application/json")
 
 
-def test_allowed_records_are_applied_and_a_foreign_type_is_rejected_in_its_result(people):
-    response = _post(people.hrss_key, [_si(), _diploma(), _employment()])
+def test_allowed_records_are_applied_and_a_foreign_type_is_rejected_in_its_result(world, hrss_key):
+    response = _post(hrss_key, [_si(), _diploma(), _employment()])
     assert response.status_code == 200, response.content
     body = response.json()
     assert [(r["index"], r["record_id"], r["outcome"]) for r in body["results"]] == [
@@ -54,23 +54,23 @@ def test_allowed_records_are_applied_and_a_foreign_type_is_rejected_in_its_resul
     assert RowRejection.objects.filter(batch=batch, row=1, code="type_not_allowed").exists()
 
 
-def test_replay_is_unchanged_a_correction_updates_and_a_conflict_is_rejected(people):
-    assert _post(people.hrss_key, [_si()]).json()["results"][0]["outcome"] == "created"
-    replay = _post(people.hrss_key, [_si()]).json()
+def test_replay_is_unchanged_a_correction_updates_and_a_conflict_is_rejected(world, hrss_key):
+    assert _post(hrss_key, [_si()]).json()["results"][0]["outcome"] == "created"
+    replay = _post(hrss_key, [_si()]).json()
     assert replay["results"][0]["outcome"] == "unchanged"
-    conflict = _post(people.hrss_key, [_si(last_month="2026-09")]).json()["results"][0]
+    conflict = _post(hrss_key, [_si(last_month="2026-09")]).json()["results"][0]
     assert conflict["outcome"] == "conflict"
     assert conflict["errors"][0]["code"] == "conflict"
     assert conflict["errors"][0]["field"] == "version"
     assert SourceRecord.objects.get(record_id="SI-1").fields["last_month"] == "2026-10"
-    update = _post(people.hrss_key, [_si(version=2, last_month="2026-09")]).json()
+    update = _post(hrss_key, [_si(version=2, last_month="2026-09")]).json()
     assert update["results"][0]["outcome"] == "updated"
     assert SourceRecord.objects.get(record_id="SI-1").fields["last_month"] == "2026-09"
 
 
-def test_invalid_record_is_rejected_by_field_and_writes_nothing_of_it(people):
+def test_invalid_record_is_rejected_by_field_and_writes_nothing_of_it(world, hrss_key):
     bad = {**_si("SI-BAD"), "id_number": ID[:-1] + ("0" if ID[-1] != "0" else "1")}
-    body = _post(people.hrss_key, [bad, _si("SI-OK")]).json()
+    body = _post(hrss_key, [bad, _si("SI-OK")]).json()
     outcome = body["results"][0]
     assert outcome["outcome"] == "rejected" and outcome["errors"][0]["field"] == "id_number"
     assert outcome["errors"][0]["message"] and outcome["errors"][0]["message_en"]
@@ -78,20 +78,20 @@ def test_invalid_record_is_rejected_by_field_and_writes_nothing_of_it(people):
     assert list(SourceRecord.objects.values_list("record_id", flat=True)) == ["SI-OK"]
 
 
-def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(people):
-    first = _post(people.hrss_key, [_si()], **{"Idempotency-Key": "k-1"}).json()
-    again = _post(people.hrss_key, [_si()], **{"Idempotency-Key": "k-1"}).json()
+def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(world, hrss_key):
+    first = _post(hrss_key, [_si()], **{"Idempotency-Key": "k-1"}).json()
+    again = _post(hrss_key, [_si()], **{"Idempotency-Key": "k-1"}).json()
     assert again == first and again["results"][0]["outcome"] == "created"
     assert ImportBatch.objects.count() == 1
-    other = _post(people.hrss_key, [_si("SI-2")], **{"Idempotency-Key": "k-1"})
+    other = _post(hrss_key, [_si("SI-2")], **{"Idempotency-Key": "k-1"})
     assert_error(other, 409, "idempotency_key_reused")
     assert not SourceRecord.objects.filter(record_id="SI-2").exists()
 
 
-def test_only_a_department_key_may_send_and_the_batch_is_bounded(people):
-    staff = people.client("city_admin").post(URL, json.dumps({"records": [_si()]}),
+def test_only_a_department_key_may_send_and_the_batch_is_bounded(world, hrss_key):
+    staff = world.client("city_admin").post(URL, json.dumps({"records": [_si()]}),
                                              content_type="application/json")
     assert_error(staff, 401)
-    empty = _post(people.hrss_key, [])
+    empty = _post(hrss_key, [])
     assert "records" in assert_error(empty, 400, "invalid_input")["fields"]
     assert not SourceRecord.objects.exists()

@@ -48,8 +48,8 @@ def test_a_hrss_key_may_not_claim_edu_types(db):
     assert not ApiKey.objects.exists()
 
 
-def test_sources_me_returns_the_keys_source_and_types(people):
-    response = Client(headers={"X-API-Key": people.hrss_key}).get(f"{API}/sources/me")
+def test_sources_me_returns_the_keys_source_and_types(world, hrss_key):
+    response = Client(headers={"X-API-Key": hrss_key}).get(f"{API}/sources/me")
     assert response.status_code == 200
     body = response.json()
     assert body["source"] == "HRSS"
@@ -57,21 +57,21 @@ def test_sources_me_returns_the_keys_source_and_types(people):
     assert ApiKey.objects.get().last_used_at is not None
 
 
-def test_wrong_disabled_or_missing_key_is_401(people):
-    wrong = people.hrss_key[:-3] + "abc"
+def test_wrong_disabled_or_missing_key_is_401(world, hrss_key):
+    wrong = hrss_key[:-3] + "abc"
     assert_error(Client(headers={"X-API-Key": wrong}).get(f"{API}/sources/me"), 401)
     assert_error(Client().get(f"{API}/sources/me"), 401, "not_authenticated")
     call_command("apikey", "disable", ApiKey.objects.get().prefix, stdout=StringIO())
-    disabled = Client(headers={"X-API-Key": people.hrss_key}).get(f"{API}/sources/me")
+    disabled = Client(headers={"X-API-Key": hrss_key}).get(f"{API}/sources/me")
     assert_error(disabled, 401)
     # A person's token is not a machine key.
-    staff = people.client("city_admin").get(f"{API}/sources/me")
+    staff = world.client("city_admin").get(f"{API}/sources/me")
     assert_error(staff, 401)
 
 
-def test_require_record_type_refuses_types_outside_the_key(people):
+def test_require_record_type_refuses_types_outside_the_key(world, hrss_key):
     request = RequestFactory().post("/api/v1/feeds")
-    request.auth = api_key_resolve(key=people.hrss_key)
+    request.auth = api_key_resolve(key=hrss_key)
     assert require_record_type(request, "employment") == request.auth
     with pytest.raises(DomainError) as caught:
         require_record_type(request, "diploma")

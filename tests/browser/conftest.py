@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.chromium import CHROMIUM_ARGS, require_chromium
-from xinjumin.portal.tests.personas import World, build_world
+from tests.personas import World, build_world
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from tests.browser.chromium import SCREENSHOTS, needs_chromium
+from tests.personas import ADULT_YZ_ID, ADULT_YZ_PHONE
 from xinjumin.accounts.sms import sms_outbox_latest
-from xinjumin.portal.tests.personas import ZHANG_ID, ZHANG_PHONE
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -25,7 +25,7 @@ def test_resident_logs_in_with_an_sms_code_and_sees_the_masked_id(phone_page, li
     assert header_bg == "rgb(11, 79, 156)", (
         "xjm.css did not load: settings need STATICFILES_DIRS = [BASE_DIR / 'xinjumin' / 'static']")
 
-    page.get_by_label("手机号码").fill(ZHANG_PHONE)
+    page.get_by_label("手机号码").fill(ADULT_YZ_PHONE)
     page.locator("#send-code").click()
     # data-counting: xjm.js has started the countdown (htmx:load comes after the swap
     # settles, so the new button is briefly in the page before the script sees it)
@@ -35,7 +35,7 @@ def test_resident_logs_in_with_an_sms_code_and_sees_the_masked_id(phone_page, li
     assert re.fullmatch(r"\d+ 秒后重新获取", button.inner_text().strip())
     assert "验证码已发送" in page.locator("#phone-block").inner_text()
 
-    body = sms_outbox_latest(phone=ZHANG_PHONE)
+    body = sms_outbox_latest(phone=ADULT_YZ_PHONE)
     assert body is not None
     code = re.search(r"验证码为 (\d{6})", body).group(1)
     page.get_by_label("短信验证码").fill(code)
@@ -44,8 +44,8 @@ def test_resident_logs_in_with_an_sms_code_and_sees_the_masked_id(phone_page, li
 
     assert page.get_by_test_id("masked-id").inner_text() == MASKED_ID
     html = page.content()
-    assert ZHANG_ID not in html
-    assert ZHANG_PHONE not in html
+    assert ADULT_YZ_ID not in html
+    assert ADULT_YZ_PHONE not in html
     assert "张*明" in html and "鄞州区" in html
     # nothing is wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -57,10 +57,10 @@ def test_resident_logs_in_with_an_sms_code_and_sees_the_masked_id(phone_page, li
 def test_wrong_code_shows_a_field_error_in_chinese(phone_page, live_server):
     page = phone_page
     page.goto(f"{live_server.url}/login/")
-    page.get_by_label("手机号码").fill(ZHANG_PHONE)
+    page.get_by_label("手机号码").fill(ADULT_YZ_PHONE)
     page.locator("#send-code").click()
     page.wait_for_selector("#send-code[data-countdown]")
-    code = re.search(r"(\d{6})", sms_outbox_latest(phone=ZHANG_PHONE)).group(1)
+    code = re.search(r"(\d{6})", sms_outbox_latest(phone=ADULT_YZ_PHONE)).group(1)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     page.get_by_label("短信验证码").fill(wrong)
     page.keyboard.press("Enter")  # Enter logs in (the hidden default button)

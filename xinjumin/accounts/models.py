@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, Role, role_can
+from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, Role
 from xinjumin.core.fields import EncryptedTextField
 from xinjumin.geo.models import District, Street
 from xinjumin.people.models import Resident
@@ -66,9 +66,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             raise ValidationError({"street": _("街道必须属于所属区县")})
         if self.role == Role.RESIDENT and not self.resident_id:
             raise ValidationError({"resident": _("居民账户必须关联居民")})
-
-    def can(self, power: str) -> bool:
-        return self.is_active and role_can(self.role, power)
 
     @property
     def is_resident(self) -> bool:

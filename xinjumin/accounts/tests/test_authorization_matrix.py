@@ -114,7 +114,7 @@ def test_scope_is_a_queryset_filter_per_district(world):
     yz = set(residents_in_scope(user=world.users["window_yz"]).values_list("pk", flat=True))
     hs = set(residents_in_scope(user=world.users["window_hs"]).values_list("pk", flat=True))
     everyone = set(residents_in_scope(user=world.users["city_admin"]).values_list("pk", flat=True))
-    assert yz == {world.adult_yz.pk, world.child_yz.pk}
+    assert yz == {world.adult_yz.pk, world.spouse_yz.pk, world.child_yz.pk}
     assert hs == {world.adult_hs.pk}
     assert everyone == yz | hs
 
@@ -130,7 +130,7 @@ def test_guardian_loses_access_when_child_comes_of_age(world):
     import datetime as dt
 
     parent = world.users["resident_yz"]
-    child_18th = dt.date(2033, 5, 1)
+    child_18th = dt.date(2034, 6, 1)  # born 2016-06-01
     before = residents_in_scope(user=parent, today=child_18th - dt.timedelta(days=1))
     after = residents_in_scope(user=parent, today=child_18th)
     assert world.child_yz in before

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
+from tests.personas import ADULT_YZ_PHONE
 from xinjumin.accounts.models import SmsCode, SmsMessage, User
 from xinjumin.accounts.services import sms_code_login, sms_code_request
 from xinjumin.accounts.sms import get_sms_backend, sms_outbox_latest
-from xinjumin.accounts.tests.personas import ADULT_YZ_PHONE
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import DomainError
 

@@ -1,8 +1,8 @@
 """GET /me/score is read from what is stored and served from the per-process cache, and a
 new record that changes the stored score changes the answer at once (never stale).
 
-Persona: the demo resident 李明华 (xinjumin.demo.personas), with the demo department
-records sent through the real ingestion by `load_demo`.
+Persona: 张伟明 of the suite's world (tests/personas.py), with a few department records sent
+through the real ingestion.
 """
 
 from __future__ import annotations
@@ -12,24 +12,35 @@ import json
 import pytest
 
 from tests.client import Client
-from xinjumin.api.credentials import api_key_create, api_token_issue
+from tests.personas import ADULT_YZ_ID, World
+from xinjumin.api.credentials import api_key_create
 from xinjumin.api.score_cache import cache_clear
-from xinjumin.demo import personas
-from xinjumin.demo.load import load_demo
-from xinjumin.people.selectors import resident_by_id_number
+from xinjumin.records.services import records_ingest
 from xinjumin.scoring.models import StoredScore
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/me/score"
 
 
+RECORDS = [
+    {"source": "PSB", "type": "residence_registration", "record_id": "RR-CACHE",
+     "id_number": ADULT_YZ_ID, "district": "330212", "arrived_on": "2023-03-01",
+     "registered_on": "2023-03-02"},
+    {"source": "PSB", "type": "residence_permit", "record_id": "RP-CACHE",
+     "id_number": ADULT_YZ_ID, "permit_no": "NB2023000123", "district": "330212",
+     "issued_on": "2023-09-10", "count_start": "2023-03-02"},
+    {"source": "EDU", "type": "diploma", "record_id": "DIP-CACHE", "id_number": ADULT_YZ_ID,
+     "level": "junior_college", "issued_on": "2012-07-01"},
+]
+
+
 @pytest.fixture
-def resident_client(db) -> Client:  # type: ignore[no-untyped-def]
+def resident_client(world: World, django_capture_on_commit_callbacks) -> Client:  # type: ignore[no-untyped-def]
     cache_clear()
-    load_demo(target=3)
-    resident = resident_by_id_number(id_number=personas.RESIDENT_ID_NUMBER)
-    token = api_token_issue(user=resident.account, kind="resident").token
-    return Client(headers={"Authorization": f"Bearer {token}"})
+    with django_capture_on_commit_callbacks(execute=True):  # the re-score after the import
+        _batch, outcomes = records_ingest(rows=RECORDS)
+    assert [o["outcome"] for o in outcomes] == ["created"] * len(RECORDS), outcomes
+    return world.client("resident_yz")
 
 
 def _refs(body: dict) -> set[str]:
@@ -56,7 +67,7 @@ def test_a_new_record_changes_the_answer_at_once(
                                             resident_id=before["resident_id"]).pk
     key = api_key_create(name="血站", source="BLOOD", record_types=["blood_donation"]).key
     record = {"source": "BLOOD", "type": "blood_donation", "record_id": "CACHE-TEST-1",
-              "id_number": personas.RESIDENT_ID_NUMBER, "donated_on": "2026-03-01",
+              "id_number": ADULT_YZ_ID, "donated_on": "2026-03-01",
               "kind": "whole_blood"}
     with django_capture_on_commit_callbacks(execute=True):
         sent = Client(headers={"X-API-Key": key}).post(
@@ -68,4 +79,4 @@ def test_a_new_record_changes_the_answer_at_once(
     assert stored_after != stored_before  # re-scored and stored as a new current row
     after = resident_client.get(URL).json()
     assert "BLOOD:CACHE-TEST-1" in _refs(after) and "BLOOD:CACHE-TEST-1" not in _refs(before)
-    assert personas.RESIDENT_ID_NUMBER not in json.dumps(after)
+    assert ADULT_YZ_ID not in json.dumps(after)

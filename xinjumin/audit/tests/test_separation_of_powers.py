@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from xinjumin.accounts.tests.personas import ADULT_HS_ID, ADULT_YZ_ID, staff_login
+from tests.personas import ADULT_HS_ID, ADULT_YZ_ID, staff_login
 from xinjumin.audit.models import AuditEvent
 from xinjumin.audit.selectors import audit_events
 
@@ -65,7 +65,7 @@ def test_audit_events_are_read_only_even_for_the_audit_admin(client, world):
 def test_audit_selector_filters_for_the_audit_admin(world):
     auditor = world.users["audit_admin"]
     creates = audit_events(user=auditor, action="resident.create")
-    assert creates.count() == 3 and {e.object_type for e in creates} == {"resident"}
+    assert creates.count() == 4 and {e.object_type for e in creates} == {"resident"}
     assert audit_events(user=auditor, action="account.").count() == \
         AuditEvent.objects.filter(action__startswith="account.").count() > 0
     assert audit_events(user=auditor, object_id=world.adult_yz.pk).filter(

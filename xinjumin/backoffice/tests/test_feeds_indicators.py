@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from points.rules import PROFILES_DIR
 from points.tests.samples import CSV, INVALID
+from tests.personas import ADULT_YZ_ID, PASSWORD, World, staff_client
+from xinjumin.accounts.models import User
 from xinjumin.accounts.services import staff_create, staff_totp_device_create
 from xinjumin.audit.models import AuditEvent
-from xinjumin.portal.tests.personas import STAFF_PASSWORD, ZHANG_ID, Staff, World, staff_client
 from xinjumin.records.models import ImportBatch, SourceRecord
 from xinjumin.records.services import records_ingest
 from xinjumin.scoring.models import IndicatorSystem
@@ -25,11 +26,11 @@ from xinjumin.scoring.models import IndicatorSystem
 NINGBO = (PROFILES_DIR / "ningbo-2021.yaml").read_text(encoding="utf-8")
 
 
-def _admin(username: str, role: str, district: str | None = None) -> Staff:
-    user = staff_create(username=username, password=STAFF_PASSWORD, role=role,
+def _admin(username: str, role: str, district: str | None = None) -> User:
+    user = staff_create(username=username, password=PASSWORD, role=role,
                         district=district)
-    device, _uri = staff_totp_device_create(user=user)
-    return Staff(user=user, device=device)
+    staff_totp_device_create(user=user)
+    return user
 
 
 @pytest.fixture
@@ -77,8 +78,8 @@ def test_progress_of_a_good_csv_and_the_polling_partial(city):
 
 
 def test_upload_is_for_city_and_district_admins_only(world: World):
-    for staff in (world.sysadmin, world.clerk_yz, world.auditor):
-        assert staff_client(staff).get("/staff/feeds/upload/").status_code == 404
+    for username in ("system_admin", "window_yz", "audit_admin"):
+        assert world.staff_client(username).get("/staff/feeds/upload/").status_code == 404
     district = staff_client(_admin("yz.admin", "district_admin", "330212"))
     html = district.get("/staff/feeds/upload/").content.decode()
     assert 'name="file"' in html and 'href="/staff/feeds/upload/"' in html
@@ -89,25 +90,25 @@ def test_upload_is_for_city_and_district_admins_only(world: World):
 
 def _diploma(version: int, level: str) -> dict:
     return {"source": "EDU", "type": "diploma", "record_id": "DIP-ZW", "version": version,
-            "id_number": ZHANG_ID, "level": level, "issued_on": "2012-07-01"}
+            "id_number": ADULT_YZ_ID, "level": level, "issued_on": "2012-07-01"}
 
 
 def test_clerk_sees_department_data_with_history_and_other_districts_get_404(world: World):
     records_ingest(rows=[_diploma(1, "junior_college"), _diploma(2, "bachelor")])
-    clerk = staff_client(world.clerk_yz)
-    html = clerk.get(f"/staff/residents/{world.zhang.pk}/records/").content.decode()
+    clerk = world.staff_client("window_yz")
+    html = clerk.get(f"/staff/residents/{world.adult_yz.pk}/records/").content.decode()
     assert "教育局" in html and "学历" in html and "DIP-ZW" in html
     # every field and code in words, each version with its own values (issue #10)
     assert "v2" in html and "<dt>学历层次</dt><dd>大专(高职)</dd>" in html
     assert "<dt>学历层次</dt><dd>本科</dd>" in html and "<dt>毕业(发证)日期</dt>" in html
     assert "junior_college" not in html and "issued_on" not in html
-    assert AuditEvent.objects.filter(action="resident.read", object_id=str(world.zhang.pk),
+    assert AuditEvent.objects.filter(action="resident.read", object_id=str(world.adult_yz.pk),
                                      detail__purpose="records").count() == 1
-    score = clerk.get(f"/staff/residents/{world.zhang.pk}/score/").content.decode()
+    score = clerk.get(f"/staff/residents/{world.adult_yz.pk}/score/").content.decode()
     assert 'data-item="education"' in score and "<strong>10.00</strong>" in score
-    haishu = staff_client(world.clerk_hs)
+    haishu = world.staff_client("window_hs")
     for tab in ("records", "score"):
-        response = haishu.get(f"/staff/residents/{world.zhang.pk}/{tab}/")
+        response = haishu.get(f"/staff/residents/{world.adult_yz.pk}/{tab}/")
         assert response.status_code == 404 and "DIP-ZW" not in response.content.decode()
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import override_settings
 
 from points.identifiers import id_check_character
-from xinjumin.accounts.tests.personas import ADULT_YZ_ID, id_number
+from tests.personas import ADULT_YZ_ID, id_number
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core import crypto
 from xinjumin.core.errors import DomainError
@@ -181,15 +181,18 @@ def test_guardianship_rules_and_selectors(world):
 
 
 def test_marriage_is_an_ordered_pair_and_exclusive(world):
-    later, earlier = sorted((world.adult_yz, world.adult_hs), key=lambda r: -r.pk)
+    # (the world's 张伟明 and 王丽 are married since 2015-05-01)
+    groom = resident_create(id_number=NEW_ID, name="王芳", district="330203")
+    later, earlier = sorted((groom, world.adult_hs), key=lambda r: -r.pk)
     marriage = resident_link_spouse(a=later, b=earlier, since=dt.date(2015, 10, 1))
     assert (marriage.spouse_a_id, marriage.spouse_b_id) == (earlier.pk, later.pk)
-    assert spouse_of(resident=world.adult_yz) == world.adult_hs
+    assert spouse_of(resident=groom) == world.adult_hs
     assert spouse_of(resident=world.adult_hs, on=dt.date(2015, 9, 30)) is None
-    third = resident_create(id_number=NEW_ID, name="王芳", district="330212")
+    third = resident_create(id_number=id_number("11010519800101003"), name="赵敏",
+                            district="330212")
     with pytest.raises(DomainError) as caught:
         resident_link_spouse(a=third, b=world.adult_yz, since=dt.date(2020, 1, 1))
-    assert "b" in caught.value.fields and Marriage.objects.count() == 1
+    assert "b" in caught.value.fields and Marriage.objects.count() == 2
 
 
 def test_employer_credit_code_is_verified(world):

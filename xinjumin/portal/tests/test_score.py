@@ -94,7 +94,7 @@ def test_unknown_district_is_a_field_error(samples):
 @pytest.mark.django_db
 def test_without_department_data_only_age_counts_and_strangers_are_sent_to_login(world):
     client = Client()
-    client.force_login(resident_account_for(world.zhang))
+    client.force_login(resident_account_for(world.adult_yz))
     html = client.get("/me/score/").content.decode()
     # born 1990-03-15: 36 → age 15; nothing else is known yet
     assert 'data-item="age"' in html and "<strong>15.00</strong>" in html

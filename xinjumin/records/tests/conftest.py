@@ -11,12 +11,7 @@ import pytest
 
 from points.feeds import Record, feed_files, read_file
 from points.tests.samples import samples_dir
-from xinjumin.accounts.tests.personas import (  # noqa: F401  (world: a pytest fixture)
-    ADULT_HS_ID,
-    ADULT_YZ_ID,
-    CHILD_YZ_ID,
-    world,
-)
+from tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
 from xinjumin.records.services import records_ingest
 
 

@@ -20,7 +20,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from xinjumin.accounts.tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
+from tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
 from xinjumin.people.selectors import id_number_hash
 from xinjumin.records.selectors import (
     engine_records_for,

@@ -14,7 +14,7 @@ from points.evaluate import evaluate_person, highest_guardian_score, rent_subsid
 from points.feeds import current_records
 from points.inputs import RecordIndex
 from points.rules import load_profile
-from xinjumin.accounts.tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
+from tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
 from xinjumin.audit.models import AuditEvent
 from xinjumin.core.errors import NotFound
 from xinjumin.records.selectors import engine_records_for, records_history_for

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from xinjumin.accounts.tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
+from tests.personas import ADULT_HS_ID, ADULT_YZ_ID, CHILD_YZ_ID
 from xinjumin.people.selectors import id_number_hash
 from xinjumin.records.models import RecordVersion, RowRejection, SourceRecord
 from xinjumin.records.selectors import engine_records_for

@@ -1,1 +1,0 @@
-from xinjumin.accounts.tests.personas import world  # noqa: F401  (pytest fixture)

@@ -1,1 +1,0 @@
-from xinjumin.portal.tests.personas import world  # noqa: F401
