@@ -10,6 +10,7 @@ reference data that migrations created are restored for the next test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,20 +33,19 @@ def browser_world(transactional_db, monkeypatch) -> Iterator[World]:  # type: ig
     yield world
 
 
-@pytest.fixture
-def phone_page(chromium, browser_world, live_server):  # type: ignore[no-untyped-def]
-    """A 375 px wide Chromium page that may reach nothing but the live server."""
+@contextmanager
+def local_page(chromium: str, base_url: str, **context_options):  # type: ignore[no-untyped-def]
+    """A Chromium page that may reach nothing but the live server (the requests it tried
+    elsewhere are in `page.outside_requests`)."""
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 375, "height": 812},
-                                      device_scale_factor=2, locale="zh-CN",
-                                      is_mobile=True, has_touch=True)
+        context = browser.new_context(**context_options)
 
         def only_local(route):  # type: ignore[no-untyped-def]
-            if route.request.url.startswith(live_server.url):
+            if route.request.url.startswith(base_url):
                 route.continue_()
             else:
                 outside.append(route.request.url)
@@ -59,3 +59,20 @@ def phone_page(chromium, browser_world, live_server):  # type: ignore[no-untyped
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium, browser_world, live_server):  # type: ignore[no-untyped-def]
+    """A 375 px wide Chromium page that may reach nothing but the live server."""
+    with local_page(chromium, live_server.url, viewport={"width": 375, "height": 812},
+                    device_scale_factor=2, locale="zh-CN", is_mobile=True,
+                    has_touch=True) as page:
+        yield page
+
+
+@pytest.fixture
+def desk_page(chromium, browser_world, live_server):  # type: ignore[no-untyped-def]
+    """A 1366x900 desktop Chromium page (a counter's screen), live server only."""
+    with local_page(chromium, live_server.url, viewport={"width": 1366, "height": 900},
+                    locale="zh-CN") as page:
+        yield page
