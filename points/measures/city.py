@@ -104,6 +104,10 @@ def joined_spell(c: Context) -> MeasureResult:
     return MeasureResult(ZERO, detail="评分日无持续的就业")
 
 
+# a detail is read by residents: the tenancy in words, never its record-type code
+TENANCY = {"lease": "登记租赁住房", "public_rental": "公共租赁住房", "dormitory": "单位宿舍"}
+
+
 @measure("housing")
 def housing(c: Context) -> MeasureResult:
     owner_type, as_of = c.p("owner_type"), c.as_of
@@ -118,7 +122,8 @@ def housing(c: Context) -> MeasureResult:
     for t in c.p("tenant_types"):
         for r in c.person.records(t):
             if in_force(r.date("start"), r.date("end"), as_of):
-                return MeasureResult(c.p("tenant_points"), (record_ref(r),), f"居住: {t}")
+                return MeasureResult(c.p("tenant_points"), (record_ref(r),),
+                                     f"本人居住在{TENANCY.get(t, '登记的租住房屋')}")
     return MeasureResult(ZERO, detail="无住房记录")
 
 
