@@ -112,3 +112,27 @@ def test_control_characters_are_a_field_error_not_a_database_error(world):
                           {"username": "yinzhou_clerk\x00", "password": "x", "totp": "123456"},
                           content_type="application/json")
     assert "username" in assert_error(login, 400, "invalid_input")["fields"]
+
+
+def test_docs_and_schema_with_a_trailing_slash_redirect_to_them(db):
+    for typed, target in ((f"{API}/docs/", f"{API}/docs"),
+                          (f"{API}/openapi.json/", f"{API}/openapi.json")):
+        response = Client().get(typed)
+        assert response.status_code == 302, typed
+        assert response["Location"] == target
+    followed = Client().get(f"{API}/docs/", follow=True)
+    assert followed.status_code == 200 and "swagger-ui-bundle.js" in followed.content.decode()
+    schema = Client().get(f"{API}/openapi.json/", follow=True)
+    assert schema.status_code == 200 and schema.json()["info"]["title"] == "xinjumin API"
+    # anything else under /api/v1/ stays a 404 in the error format
+    assert_error(Client().get(f"{API}/docs/extra"), 404, "not_found")
+
+
+def test_docs_are_linked_from_the_portal_the_back_office_and_the_readme(db):
+    from pathlib import Path
+
+    link = f'href="{API}/docs"'
+    assert link in Client().get("/login/").content.decode()  # the portal's footer
+    assert link in Client().get("/staff/login/").content.decode()  # the back office's
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "/api/v1/docs" in readme
