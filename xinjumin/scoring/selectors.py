@@ -28,7 +28,7 @@ from points import DISTRICT_CODES, Item, Record, RuleSet, mask_id_number
 from xinjumin import labels
 from xinjumin.core.errors import NotFound
 from xinjumin.labels import Label
-from xinjumin.scoring.models import IndicatorSystem, StoredScore
+from xinjumin.scoring.models import IndicatorSystem
 from xinjumin.scoring.services import ExplainedScore
 from xinjumin.scoring.sources import subject_hash
 from xinjumin.scoring.stored import Explanation, ScoreItems, hundredths, points_text
@@ -58,11 +58,6 @@ def indicators_list(*, layer: str | None = None) -> list[IndicatorSystem]:
     """Every version (optionally of one layer), by layer and effective date."""
     qs = IndicatorSystem.objects.order_by("layer", "-effective_from", "-id")
     return list(qs.filter(layer=layer) if layer else qs)
-
-
-def stored_score_current(*, subject_hash: str) -> StoredScore | None:
-    """The current stored score of a subject (no computation)."""
-    return StoredScore.objects.filter(subject_hash=subject_hash, is_current=True).first()
 
 
 def _both(text: Any, *args: Any) -> Label:
