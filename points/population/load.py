@@ -1,35 +1,33 @@
 """Department records → current records per type, as Polars LazyFrames.
 
 Parquet files are scanned lazily (one record type per file: its ``type`` column or its file
-name); small JSON Lines / CSV / .xlsx files go through the feed readers
-(``points.feeds.readers``: rows the platform would reject are left out) and become frames
-with the same column types as Parquet (feeds.md: strings, date32, int64, decimal(12,2)).
+name); JSON Lines / CSV / .xlsx files go through the feed readers (``points.feeds.readers``:
+rows the platform would reject are left out and counted), a chunk of rows at a time, and
+become frames with the same column types as Parquet (feeds.md: strings, date32, int64,
+decimal(12,2)).
 
-Version semantics (feeds.md "Versions", the rules of ``points.feeds.versions``), vectorised
-per (source, record_id) in arrival order (file order, then row order):
-
-- a row whose ``type`` or ``id_number`` differs from the key's first row is rejected;
-- the highest version wins; of several rows at that version the first to arrive stays
-  (identical replays, or a conflict whose first row stays);
-- a retraction at the winning version removes the record.
-
-With ``strict=False`` (the default for Parquet bulk loads) the first two checks are
-skipped: ingestion has already rejected identity changes and same-version conflicts, so
-any row at the highest version is the record.
+Version semantics are those of ingestion and of the one-person path
+(``points.feeds.versions``), applied vectorised by ``points.population.versions`` in
+arrival order (files in name order, rows in file order): identity changes and same-version
+conflicts are rejected (the first row stays) and reported (``load_checked``), replays
+change nothing, the highest version wins and a retraction at it removes the record.
+``strict=False`` skips the two checks, for files already decided (the platform's export).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
 import polars as pl
 
-from points.feeds.readers import feed_files, read_file
+from points.feeds.readers import FileError, feed_files, read_file
 from points.feeds.record import Record
 from points.feeds.schema import TYPES
 from points.feeds.writers import arrow_schema
+from points.population.versions import Part, VersionReport, apply_versions, report
 
 Frames = dict[str, pl.LazyFrame]
 KEY = ("source", "record_id")
@@ -45,13 +43,18 @@ def _parquet_type(path: Path) -> str:
     if path.stem in TYPES:
         return path.stem
     first = pl.scan_parquet(path).select("type").head(1).collect()
-    if first.height == 0:
-        raise ValueError(f"{path}: empty Parquet file whose name is not a record type")
+    if first.height == 0 or first["type"][0] not in TYPES:
+        raise FileError("unknown_type",
+                        "Parquet 文件的 type 列与文件名都不是记录类型名称 (如 lease.parquet)",
+                        "neither the Parquet file's type column nor its name is a record type "
+                        "(such as lease.parquet)", path)
     return str(first["type"][0])
 
 
-def records_frame(records: Iterable[Record], type_name: str) -> pl.DataFrame:
-    """Records of one type → a frame with the Parquet column types (arrival order kept)."""
+def records_frame(records: Iterable[Record], type_name: str,
+                  rows: Iterable[int] | None = None) -> pl.DataFrame:
+    """Records of one type → a frame with the Parquet column types (arrival order kept);
+    with ``rows``, also ``_row`` (Int64: where each record is in its file)."""
     schema = arrow_schema(type_name)
     columns: dict[str, list] = {name: [] for name in schema.names}
     for r in records:
@@ -63,7 +66,8 @@ def records_frame(records: Iterable[Record], type_name: str) -> pl.DataFrame:
 
     table = pa.table({n: pa.array(v, type=schema.field(n).type) for n, v in columns.items()},
                      schema=schema)
-    return pl.from_arrow(table)  # type: ignore[return-value]
+    df: pl.DataFrame = pl.from_arrow(table)  # type: ignore[assignment]
+    return df if rows is None else df.with_columns(_row=pl.Series(list(rows), dtype=pl.Int64))
 
 
 def pid(column: str = "id_number") -> pl.Expr:
@@ -72,78 +76,131 @@ def pid(column: str = "id_number") -> pl.Expr:
     return pl.col(column).str.slice(0, 17).cast(pl.Int64, strict=False)
 
 
-def current(lf: pl.LazyFrame, *, strict: bool = True) -> pl.LazyFrame:
-    """Apply version semantics (see the module docstring) to one type's rows in arrival
-    order; returns the live upserts (plus ``pid``, see ``pid``).
+@dataclass(frozen=True)
+class Loaded:
+    """``load_checked``'s result: the current records (``frames``, as ``load_current``),
+    what the version rules rejected (``report``), how many rows the feed readers rejected
+    (``invalid_rows``: JSON Lines, CSV and .xlsx; Parquet rows are not validated) and the
+    files read, in arrival order."""
 
-    Only keys seen more than once need the window logic: single rows are kept as they are
-    (unless retracted), which keeps bulk loads fast."""
-    key = list(KEY)
-    names = lf.collect_schema().names()
-    lf = lf.with_row_index("_row")
-    # a 64-bit hash finds the keys seen more than once (a collision only sends a row
-    # through the exact path below)
-    dup = pl.struct(key).hash(20211).is_duplicated()
-    single = lf.filter(~dup)
-    multi = lf.filter(dup)
-    if strict:
-        same = pl.lit(True)
-        for c in ("type", "id_number"):
-            if c in names:
-                value = pl.col(c).fill_null("")
-                same = same & (value == value.sort_by("_row").first().over(key))
-        multi = multi.filter(same)
-    multi = multi.filter(pl.col("version") == pl.col("version").max().over(key))
-    if strict:
-        multi = multi.filter(pl.col("_row") == pl.col("_row").min().over(key))
-    else:
-        multi = multi.unique(subset=key, keep="any")
-    out = pl.concat([single, multi]).filter(pl.col("op") != "retract").drop("_row")
-    return out.with_columns(pid=pid()) if "id_number" in names else out
+    frames: Frames
+    report: VersionReport
+    invalid_rows: int
+    files: tuple[Path, ...]
+
+
+#: Rows of one type read from a JSON Lines / CSV / .xlsx file before they become a frame.
+CHUNK = 100_000
+
+
+def _parquet_part(path: Path, file: int) -> tuple[str, Part]:
+    name = _parquet_type(path)
+    lf = (pl.scan_parquet(path).with_row_index("_row", offset=1)
+          .select(*arrow_schema(name).names, pl.col("_row").cast(pl.Int64)))
+    return name, Part(file, lf)
+
+
+def _read_parts(path: Path, file: int) -> tuple[list[tuple[str, Part]], int]:
+    """A JSON Lines / CSV / .xlsx file → its parts (a chunk of one type each), and the
+    number of rows the reader rejected."""
+    out: list[tuple[str, Part]] = []
+    pending: dict[str, tuple[list[Record], list[int]]] = {}
+    invalid = 0
+
+    def flush(name: str) -> None:
+        recs, rows = pending.pop(name)
+        out.append((name, Part(file, records_frame(recs, name, rows).lazy())))
+
+    for row, result in read_file(path):
+        if not isinstance(result, Record):
+            invalid += 1
+            continue
+        recs, rows = pending.setdefault(result.type, ([], []))
+        recs.append(result)
+        rows.append(row)
+        if len(recs) >= CHUNK:
+            flush(result.type)
+    for name in list(pending):
+        flush(name)
+    return out, invalid
+
+
+def load_checked(paths_or_dir: str | PathLike[str] | Iterable[str | PathLike[str]], *,
+                 strict: bool = True, drop: Mapping[str, Sequence[str]] | None = None
+                 ) -> Loaded:
+    """Load feed files (a directory, one file, or several) → ``Loaded``: per type of
+    feeds.md its current records, collected (an empty frame for a type without files),
+    and the report of the rows the version rules rejected (see the module docstring).
+
+    Every file is read twice: its key columns, then whole (the records in force and the
+    rejected rows in one scan), one type at a time. ``drop``: columns to leave out of a
+    type's frame (those no measure reads: ``points.population.prepare.unused_columns``).
+    Raises ``FileError`` for a file rejected whole."""
+    files, parts, invalid = _parts(paths_or_dir)
+    versioned = apply_versions(parts, files, check=strict)
+    frames: Frames = {}
+    rejected = []
+    for name in TYPES:
+        plan = versioned.plans.get(name)
+        live = _with_pid(name, empty_frame(name) if plan is None else plan.live)
+        gone = [c for c in (drop or {}).get(name, ()) if c in live.collect_schema().names()]
+        if plan is None:
+            frames[name] = live.drop(gone)
+            continue
+        done, bad = pl.collect_all([live.drop(gone), plan.rejected])
+        frames[name] = done.lazy()
+        rejected.append(bad)
+    return Loaded(frames, report(rejected, [str(f) for f in files]), invalid, tuple(files))
 
 
 def load_current(paths_or_dir: str | PathLike[str] | Iterable[str | PathLike[str]], *,
-                 strict: bool | None = None) -> Frames:
-    """Load feed files (a directory, one file, or several) → ``{type: LazyFrame}`` of the
-    current records of every type of feeds.md (an empty frame for a type without files).
+                 strict: bool = True) -> Frames:
+    """Load feed files → ``{type: LazyFrame}`` of the current records of every type of
+    feeds.md (an empty frame for a type without files), version rules applied and the
+    rejected rows left out (``load_checked`` reports them). The key columns are read here,
+    the rest when the frames are collected."""
+    files, parts, _ = _parts(paths_or_dir)
+    plans = apply_versions(parts, files, check=strict).plans
+    return {name: _with_pid(name, plans[name].live if name in plans else empty_frame(name))
+            for name in TYPES}
 
-    ``strict``: check identity changes and same-version conflicts (default: yes unless
-    every file is Parquet; see the module docstring)."""
+
+def _parts(paths_or_dir: str | PathLike[str] | Iterable[str | PathLike[str]]
+           ) -> tuple[list[Path], dict[str, list[Part]], int]:
+    """The feed files in arrival order, their parts by type, and the rows the readers
+    rejected."""
     if isinstance(paths_or_dir, (str, PathLike)):
         paths_or_dir = [paths_or_dir]
     files = feed_files(paths_or_dir)
-    raw: dict[str, list[pl.LazyFrame]] = {}
-    pending: dict[str, list[Record]] = {}
-    for path in files:
+    parts: dict[str, list[Part]] = {}
+    invalid = 0
+    for i, path in enumerate(files):
         if path.suffix == ".parquet":
-            name = _parquet_type(path)
-            raw.setdefault(name, []).append(
-                pl.scan_parquet(path).select(arrow_schema(name).names))
+            found = [_parquet_part(path, i)]
         else:
-            for _, result in read_file(path):
-                if isinstance(result, Record):
-                    pending.setdefault(result.type, []).append(result)
-    for name, recs in pending.items():
-        raw.setdefault(name, []).append(records_frame(recs, name).lazy())
-    if strict is None:
-        strict = any(p.suffix != ".parquet" for p in files)
-    return frames_from(raw, strict=strict)
+            found, bad = _read_parts(path, i)
+            invalid += bad
+        for name, part in found:
+            parts.setdefault(name, []).append(part)
+    return files, parts, invalid
 
 
-def frames_from(raw: Mapping[str, Iterable[pl.LazyFrame | pl.DataFrame]], *,
-                strict: bool = True) -> Frames:
-    """Per type, concatenate frames in arrival order and apply version semantics."""
-    out: Frames = {}
-    for name in TYPES:
-        parts = [f.lazy() for f in raw.get(name, ())]
-        lf = pl.concat(parts, how="vertical_relaxed") if parts else empty_frame(name)
-        out[name] = current(lf, strict=strict)
-    return out
+def _with_pid(name: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+    if "pid" in lf.collect_schema().names() or not TYPES[name].has_subject:
+        return lf
+    return lf.with_columns(pid=pid())
 
 
 def frames_from_records(records: Iterable[Record]) -> Frames:
-    """In-memory records (any types, arrival order) → current frames (strict)."""
-    by_type: dict[str, list[Record]] = {}
-    for r in records:
-        by_type.setdefault(r.type, []).append(r)
-    return frames_from({t: [records_frame(rs, t)] for t, rs in by_type.items()}, strict=True)
+    """In-memory records (any types, arrival order) → current frames (version rules
+    applied, rejected rows left out)."""
+    by_type: dict[str, tuple[list[Record], list[int]]] = {}
+    for row, r in enumerate(records, 1):
+        recs, rows = by_type.setdefault(r.type, ([], []))
+        recs.append(r)
+        rows.append(row)
+    parts = {t: [Part(0, records_frame(recs, t, rows).lazy())]
+             for t, (recs, rows) in by_type.items()}
+    plans = apply_versions(parts).plans
+    return {name: _with_pid(name, plans[name].live if name in plans else empty_frame(name))
+            for name in TYPES}

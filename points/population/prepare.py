@@ -200,17 +200,28 @@ def _referenced(rule_sets: Sequence[RuleSet], as_of: dt.date) -> set[str]:
     return names
 
 
+def unused_columns(rule_sets: RuleSet | Sequence[RuleSet], as_of: dt.date,
+                   columns: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Per record type, the columns no measure of the rule sets reads at D once versions
+    are applied (``columns``: each type's columns, by default those of its empty frame)."""
+    rule_sets = [rule_sets] if isinstance(rule_sets, RuleSet) else list(rule_sets)
+    keep = _referenced(rule_sets, as_of)
+    if columns is None:
+        from points.feeds.schema import TYPES
+
+        columns = {name: empty_frame(name).collect_schema().names() for name in TYPES}
+    return {name: [c for c in cols if c not in keep and (
+        c in UNUSED or (c in ("id_number", "record_id") and c not in KEEP_IDS.get(name, ())))]
+        for name, cols in columns.items()}
+
+
 def materialize(frames: Frames, rule_sets: Sequence[RuleSet], as_of: dt.date) -> Frames:
     """Compute every type's current records once (in parallel), keeping only the columns
     measures read: each type feeds several measures and each quantity several districts."""
-    keep = _referenced(rule_sets, as_of)
     names = list(frames)
-    plans = []
-    for name in names:
-        cols = frames[name].collect_schema().names()
-        drop = [c for c in cols if c not in keep and (
-            c in UNUSED or (c in ("id_number", "record_id") and c not in KEEP_IDS.get(name, ())))]
-        plans.append(frames[name].drop(drop))
+    unused = unused_columns(rule_sets, as_of,
+                            {name: frames[name].collect_schema().names() for name in names})
+    plans = [frames[name].drop(unused[name]) for name in names]
     # one type at a time: the raw strings (record ids, ID numbers) of ~40 M rows decoded
     # at once would double the peak memory; each query is parallel inside anyway
     done = {}
