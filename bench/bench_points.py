@@ -9,7 +9,12 @@ measures, each in a fresh child process:
   5,113,100 residents, peak memory ≤ 8 GB: the child's peak RSS, read by the parent with
   ``resource.getrusage(RUSAGE_CHILDREN)``);
 - scoring with every item column from prepared inputs (target ≤ 3 s);
-- comparing two rule sets (ningbo-2021 → zhejiang-2022) from prepared inputs (≤ 10 s).
+- comparing two rule sets (ningbo-2021 → zhejiang-2022) from prepared inputs (≤ 10 s);
+- the commands users run, as subprocesses (``xjm points score --records DIR --as-of
+  2026-12-01 --format parquet|csv --out FILE``): end to end including the version checks
+  and writing, ≤ 35 s for Parquet and ≤ 45 s for CSV, peak memory ≤ 8 GB (the child's own
+  peak RSS, from ``os.wait4``), with the seconds of each phase from ``--progress``;
+  ``xjm points compare`` is timed too (no target).
 
 Prints a table (name, value, unit, target, met) and merges the same entries into
 ``var/bench/report.json`` (entries of other benches are kept).
@@ -19,10 +24,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
+import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,6 +93,55 @@ def _run_child(task: str, pop: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+XJM = Path(sys.executable).with_name("xjm")
+PHASE = re.compile(r"^\[\s*([0-9.]+) s\] (.*?)(?:… / (.*)…| / (done))$")
+
+
+def run_command(args: list[str]) -> dict:
+    """Run ``xjm`` with ``args`` as a child process: wall seconds, the child's peak RSS in
+    GB, the seconds of each phase (from its ``--progress`` lines), stderr's other lines."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen([str(XJM), *args, "--progress"], stdout=subprocess.DEVNULL,
+                                stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        lines = err.read().splitlines()
+    if proc.returncode:
+        raise SystemExit(f"xjm {' '.join(args)} failed ({proc.returncode}):\n"
+                         + "\n".join(lines))
+    marks = [(float(m[1]), m[3] or m[4]) for m in map(PHASE.match, lines) if m]
+    phases = {name.replace(" ", "_"): round(nxt - at, 3)
+              for (at, name), (nxt, _) in itertools.pairwise(marks)}
+    return {"seconds": seconds, "peak_gb": usage.ru_maxrss / 1024 / 1024, "phases": phases,
+            "messages": [line for line in lines if not PHASE.match(line)]}
+
+
+def command_entries(n: int, pop: Path, scale: float) -> list[dict]:
+    """Time ``xjm points score`` (Parquet, CSV) and ``xjm points compare`` on ``pop``."""
+    entries = []
+    with tempfile.TemporaryDirectory(dir=pop.parent) as tmp:
+        for fmt, target in (("parquet", 35), ("csv", 45)):
+            out = Path(tmp) / f"scores.{fmt}"
+            run = run_command(["points", "score", "--records", str(pop), "--as-of",
+                               AS_OF.isoformat(), "--format", fmt, "--out", str(out)])
+            name = f"cli.points_score.{fmt}[n={n}]"
+            entries += [_entry(name, run["seconds"], "s", round(target * scale, 3)),
+                        _entry(f"{name}.peak_rss", run["peak_gb"], "GB", 8.0),
+                        _entry(f"{name}.output", out.stat().st_size / 1e6, "MB", None)]
+            entries += [_entry(f"{name}.phase.{phase}", s, "s", None)
+                        for phase, s in run["phases"].items()]
+            for line in run["messages"]:
+                print(f"  {name}: {line}")
+        run = run_command(["points", "compare", "--records", str(pop), "--as-of",
+                           AS_OF.isoformat(), "ningbo-2021", "zhejiang-2022"])
+        entries += [_entry(f"cli.points_compare[n={n}]", run["seconds"], "s", None),
+                    _entry(f"cli.points_compare.peak_rss[n={n}]", run["peak_gb"], "GB", None)]
+    return entries
+
+
 def _entry(name: str, value: float, unit: str, target: float | None,
            lower_is_better: bool = True) -> dict:
     met = None if target is None else (value <= target if lower_is_better else value >= target)
@@ -121,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     peak_all = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
     score = _run_child("score", pop)
     cmp_ = _run_child("compare", pop)
+    commands = command_entries(n, pop, scale)
     entries += [
         _entry(f"population.records[n={n}]", counts["records"], "records", None),
         _entry(f"population.end_to_end[n={n}]", e2e["total"], "s", round(60 * scale, 3)),
@@ -129,12 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         _entry(f"population.end_to_end.peak_rss_with_write[n={n}]", peak_all, "GB", None),
         _entry(f"population.score[n={n}]", score["score"], "s", round(3 * scale, 3)),
         _entry(f"population.compare[n={n}]", cmp_["compare"], "s", round(10 * scale, 3)),
+        *commands,
     ]
-    print(f"{'name':<48}{'value':>12} {'unit':<8}{'target':>10}  met")
+    print(f"{'name':<58}{'value':>12} {'unit':<8}{'target':>10}  met")
     for e in entries:
         target = "" if e["target"] is None else e["target"]
         met = "" if e["met"] is None else ("yes" if e["met"] else "NO")
-        print(f"{e['name']:<48}{e['value']:>12} {e['unit']:<8}{target!s:>10}  {met}")
+        print(f"{e['name']:<58}{e['value']:>12} {e['unit']:<8}{target!s:>10}  {met}")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     old = json.loads(REPORT.read_text()) if REPORT.exists() else []
     mine = {e["name"] for e in entries}
