@@ -155,7 +155,10 @@ def insert_rows(model: type[models.Model],
     cols = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            # psycopg's own cursor: its errors are Django's (IntegrityError on a duplicate
+            # key, which a chunk's retry catches) only through the wrapper.
+            with connection.wrap_database_errors, \
+                    cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -233,7 +233,7 @@ def rows_write(encoded: Any) -> None:
         with connection.cursor() as cur:
             raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
             sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-            with raw.copy(sql) as copy:
+            with connection.wrap_database_errors, raw.copy(sql) as copy:
                 copy.write(encoded)
         return
     constants, groups, tail = encoded
