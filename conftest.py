@@ -14,6 +14,8 @@ types under new ids and every later serialized restore collides with them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import pytest
@@ -37,6 +39,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test its own folder for the audit chain's checkpoints (xinjumin.audit): the
+    database is rolled back after every test, a checkpoint file kept across tests would
+    name heads the next test's chain never had. Created only when a test writes one."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
+    global _checkpoint_dirs
+    _checkpoint_dirs += 1
+    folder = tmp_path_factory.getbasetemp() / "audit-checkpoints" / str(_checkpoint_dirs)
+    with override_settings(XJM_AUDIT_CHECKPOINT_DIR=folder) if django_settings.configured \
+            else nullcontext():
+        yield
+
+
+_checkpoint_dirs = 0
 
 
 @pytest.fixture

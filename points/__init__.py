@@ -57,11 +57,19 @@ if TYPE_CHECKING:
         read_paths,
     )
     from points.feeds.record import Op
-    from points.feeds.schema import DECIMAL_KINDS, ENVELOPE, OPS, TYPES_BY_SOURCE, TypeSpec
+    from points.feeds.schema import (
+        DECIMAL_KINDS,
+        ENVELOPE,
+        OPS,
+        TYPES_BY_SOURCE,
+        VERSION_MAX,
+        TypeSpec,
+    )
     from points.identifiers import (
         IdentifierError,
         IdNumber,
         age_in_full_years,
+        control_character,
         id_check_character,
         mask_id_number,
         mask_name,
@@ -154,6 +162,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "IdNumber": "points.identifiers",
         "IdentifierError": "points.identifiers",
         "age_in_full_years": "points.identifiers",
+        "control_character": "points.identifiers",
         "id_check_character": "points.identifiers",
         "mask_id_number": "points.identifiers",
         "mask_name": "points.identifiers",
@@ -185,6 +194,7 @@ _GROUPS: dict[str, dict[str, str]] = {
         "ENVELOPE": "points.feeds.schema",
         "OPS": "points.feeds.schema",
         "TYPES_BY_SOURCE": "points.feeds.schema",
+        "VERSION_MAX": "points.feeds.schema",
         "TypeSpec": "points.feeds.schema",
     },
     # A synthetic city in the feed format (bench, demo) and the engine's command line.
@@ -209,6 +219,7 @@ __all__ = [
     "SOURCES",
     "TYPES",
     "TYPES_BY_SOURCE",
+    "VERSION_MAX",
     "ComparisonReport",
     "FileError",
     "IdNumber",
@@ -233,6 +244,7 @@ __all__ = [
     "cli_main",
     "compare_rule_sets",
     "content_hash",
+    "control_character",
     "current_records",
     "decide",
     "district_item_column",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -17,6 +18,17 @@ ID_CHECK = "10X98765432"
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+
+# Control characters, refused in every identifier (feeds.md "Limits"): C0, DEL and C1,
+# the Unicode line and paragraph separators, and the bidirectional embeddings, overrides
+# and isolates (which make a printed identifier read differently from what it is).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def control_character(value: str) -> int | None:
+    """The 0-based position of the first control character in `value`, or None."""
+    found = _CONTROL.search(value)
+    return found.start() if found else None
 
 
 class IdentifierError(ValueError):
@@ -42,6 +54,15 @@ class IdNumber:
         return self.value[:6]
 
 
+def _refuse_control(raw: str, code: str, zh: str, en: str) -> None:
+    at = control_character(raw or "")
+    if at is not None:
+        raise IdentifierError(
+            code, f"{zh}含有控制字符 (第 {at + 1} 个字符 {raw[at]!r}), 请删除后重新发送",
+            f"{en} contains a control character ({raw[at]!r} at position {at + 1}); "
+            "remove it and send again")
+
+
 def id_check_character(first17: str) -> str:
     total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK[total % 11]
@@ -65,9 +86,10 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     Raises IdentifierError saying which rule failed: length, characters, birth date
     (impossible or in the future) or check character.
     """
+    _refuse_control(raw, "id_characters", "身份证号码", "an ID number")
     value = (raw or "").strip().upper()
     if len(value) == 15:
-        if not value.isdigit():
+        if not (value.isdigit() and value.isascii()):
             raise IdentifierError(
                 "id_characters", "15 位身份证号码只能由数字组成",
                 "a 15-digit ID number may contain digits only",
@@ -81,7 +103,8 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
             f"身份证号码应为 18 位, 实际为 {len(value)} 位",
             f"an ID number has 18 characters, this one has {len(value)}",
         )
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if (not value.isascii() or not value[:17].isdigit()
+            or not (value[17].isdigit() or value[17] == "X")):
         raise IdentifierError(
             "id_characters", "身份证号码前 17 位应为数字, 最后一位为数字或 X",
             "the first 17 characters must be digits and the last a digit or X",
@@ -125,6 +148,7 @@ def uscc_check_character(first17: str) -> str:
 
 def parse_uscc(raw: str) -> str:
     """Verify a unified social credit code and return it upper-cased."""
+    _refuse_control(raw, "uscc_characters", "统一社会信用代码", "the unified social credit code")
     value = (raw or "").strip().upper()
     if len(value) != 18:
         raise IdentifierError(

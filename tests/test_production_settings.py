@@ -8,6 +8,8 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -29,10 +31,13 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(60),
     "XJM_DATA_KEYS": f"k1:{_key()}",
     "XJM_HASH_KEY": _key(),
+    "XJM_AUDIT_KEYS": f"a1:{_key()}",
     "DATABASE_URL": "postgres://xjm@db.internal:5432/xinjumin",
     "ALLOWED_HOSTS": "xjm.example.gov.cn",
-    "SMS_BACKEND": "xinjumin.accounts.sms.LocalOutboxBackend",
-    "XJM_ALLOW_LOCAL_SMS": "true",
+    # a real gateway: production refuses the local outbox (tests/security/test_login_security)
+    "SMS_BACKEND": "tests.security.gateways.OperatorGateway",
+    # the data folder must exist in production (a fresh clone has no var/)
+    "XJM_VAR_DIR": tempfile.mkdtemp(prefix="xjm-production-var-"),
 }
 
 
@@ -45,7 +50,7 @@ def test_deploy_checks_are_clean_in_production() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "XJM_DATA_KEYS", "XJM_HASH_KEY",
-                                     "DATABASE_URL", "ALLOWED_HOSTS"])
+                                     "XJM_AUDIT_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"])
 def test_a_missing_setting_is_an_error_in_production(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     done = _xjm(env, "check")
@@ -54,8 +59,22 @@ def test_a_missing_setting_is_an_error_in_production(missing: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_local_sms_outbox_is_refused_in_production_unless_allowed() -> None:
-    env = {k: v for k, v in PRODUCTION.items() if k != "XJM_ALLOW_LOCAL_SMS"}
+def test_the_local_sms_outbox_is_refused_in_production_even_if_allowed() -> None:
+    env = {**PRODUCTION, "SMS_BACKEND": "xinjumin.accounts.sms.LocalOutboxBackend"}
     done = _xjm(env, "check")
     assert done.returncode != 0
     assert "SMS_BACKEND must name a real gateway" in done.stderr
+    done = _xjm({**env, "XJM_ALLOW_LOCAL_SMS": "true"}, "check")
+    assert done.returncode != 0
+    assert "XJM_ALLOW_LOCAL_SMS is not accepted" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_missing_data_folder_is_named_in_production_not_a_database_error() -> None:
+    missing = Path(PRODUCTION["XJM_VAR_DIR"]) / "not-there"
+    done = _xjm({**PRODUCTION, "XJM_VAR_DIR": str(missing)}, "check")
+    assert done.returncode != 0
+    assert "XJM_VAR_DIR (the data folder" in done.stderr, done.stderr[-1500:]
+    assert str(missing) in done.stderr
+    assert "OperationalError" not in done.stderr
+    assert not missing.exists()  # named, not made up

@@ -21,14 +21,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from points.identifiers import control_character
+
 from .record import Record
 from .rules import check_rules
-from .schema import ENVELOPE, OPS, RECORD_ID_MAX, SOURCES, TYPES, Kind, RuleKind, TypeSpec
-from .values import VALIDATORS, IdNumberChecker, Invalid, Validator, check_int
+from .schema import (
+    ENVELOPE,
+    OPS,
+    RECORD_ID_MAX,
+    SOURCES,
+    TYPES,
+    VERSION_MAX,
+    Kind,
+    RuleKind,
+    TypeSpec,
+)
+from .values import (
+    VALIDATORS,
+    IdNumberChecker,
+    Invalid,
+    Validator,
+    check_int,
+    control_error,
+    shown,
+)
 
 _SOURCES = frozenset(SOURCES)
 _ENVELOPE = frozenset(ENVELOPE)
 _CACHE_MAX = 100_000
+ROW_MAX_ERRORS = 50  # reasons kept for one rejected row (the last one says how many more)
 
 # Record is a frozen dataclass; its generated __init__ pays for the frozen check on every
 # field. The fast path sets the slots directly (same object, about twice as fast).
@@ -79,7 +100,7 @@ class RowParser:
         self._compiled: dict[str, tuple[tuple[str, Validator, bool, Any, dict], ...]] = {
             name: tuple(
                 (f.name, self._validator(f.kind), f.required, f,
-                 caches.setdefault((f.kind, f.codes, f.min, f.max), {}))
+                 caches.setdefault((f.kind, f.codes, f.min, f.max, f.multiline), {}))
                 for f in spec.fields
             )
             for name, spec in TYPES.items()
@@ -139,19 +160,21 @@ class RowParser:
             return None
         record_id = raw.get("record_id")
         if (type(record_id) is not str or not 0 < len(record_id) <= RECORD_ID_MAX
-                or record_id[0].isspace() or record_id[-1].isspace()):
+                or record_id[0].isspace() or record_id[-1].isspace()
+                or control_character(record_id) is not None):
             return None
         version = raw.get("version")
         if version is None or version == "":
             version = 1
-        elif type(version) is str and version.isdigit() and version.isascii():
+        elif (type(version) is str and version.isdigit() and version.isascii()
+              and len(version) <= 10):
             version = int(version)
         elif type(version) is not int:
             return None
         op = raw.get("op")
         if op is None or op == "":
             op = "upsert"
-        if version < 1 or (op != "upsert" and op != "retract"):
+        if version < 1 or version > VERSION_MAX or (op != "upsert" and op != "retract"):
             return None
         retract = op == "retract"
         id_number = raw.get("id_number")
@@ -222,8 +245,8 @@ class RowParser:
                 "the required field source (sending department) is missing")
         elif type(source) is not str or source not in _SOURCES:
             err("source", "unknown_source",
-                f"未知的发送部门 source {source!r}, 应为: {', '.join(SOURCES)}",
-                f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
+                f"未知的发送部门 source {shown(source)}, 应为: {', '.join(SOURCES)}",
+                f"unknown source {shown(source)}; use one of: {', '.join(SOURCES)}")
             source = None
         type_name = values.get("type", type_hint)
         spec = TYPES.get(type_name) if type(type_name) is str else None
@@ -231,8 +254,8 @@ class RowParser:
             err("type", "missing_field", "缺少必填字段 type (记录类型)",
                 "the required field type (record type) is missing")
         elif spec is None:
-            err("type", "unknown_type", f"未知的记录类型 type {type_name!r}",
-                f"unknown record type {type_name!r}; see the list of types in the format")
+            err("type", "unknown_type", f"未知的记录类型 type {shown(type_name)}",
+                f"unknown record type {shown(type_name)}; see the list of types in the format")
         elif type_hint is not None and type_name != type_hint:
             err("type", "type_mismatch",
                 f"记录类型 {type_name} 与所在的工作表/文件 ({type_hint}) 不一致",
@@ -245,13 +268,13 @@ class RowParser:
 
         version = values.get("version", 1)
         try:
-            version = check_int("version", version, lo=1)
+            version = check_int("version", version, lo=1, hi=VERSION_MAX)
         except Invalid as e:
             err("version", "invalid_version", e.message, e.message_en)
         op = values.get("op", "upsert")
         if op not in OPS:
-            err("op", "invalid_op", f"字段 op 应为 upsert 或 retract, 收到 {op!r}",
-                f"op must be upsert or retract, got {op!r}")
+            err("op", "invalid_op", f"字段 op 应为 upsert 或 retract, 收到 {shown(op)}",
+                f"op must be upsert or retract, got {shown(op)}")
         id_number = values.get("id_number")
         if spec is not None and not spec.has_subject:
             if id_number is not None:
@@ -267,13 +290,13 @@ class RowParser:
             except Invalid as e:
                 err("id_number", e.code, e.message, e.message_en)
         if spec is None:
-            return errors
+            return _capped(errors)
         retract = op == "retract"
         fields = self._payload(spec, values, retract, err)
         for problem in check_rules(spec, fields, values, source, retract):
             err(*problem)
         if errors:
-            return errors
+            return _capped(errors)
         return Record(source, spec.name, record_id, version, op,  # type: ignore[arg-type]
                       id_number, fields)
 
@@ -294,10 +317,23 @@ class RowParser:
         by_name = spec.by_name
         for k in values:
             if k not in by_name and k not in _ENVELOPE:
+                name = k if type(k) is str and len(k) <= 64 and k.isprintable() else shown(k)
                 err(k, "unknown_field",
-                    f"字段 {k} 不属于 {spec.name} 记录的格式, 请删除该字段",
-                    f"{k} is not a field of {spec.name} records; remove it")
+                    f"字段 {name} 不属于 {spec.name} 记录的格式, 请删除该字段",
+                    f"{name} is not a field of {spec.name} records; remove it")
         return fields
+
+
+def _capped(errors: list[RowError]) -> list[RowError]:
+    """At most ROW_MAX_ERRORS reasons for one row, the last of them saying how many more
+    there were (a row of a million unknown fields is one row, not a million reasons)."""
+    if len(errors) <= ROW_MAX_ERRORS:
+        return errors
+    more = len(errors) - ROW_MAX_ERRORS + 1
+    first = errors[0]
+    return [*errors[:ROW_MAX_ERRORS - 1], RowError(
+        first.row, first.record_id, None, "too_many_errors",
+        f"该行还有 {more} 个错误未列出", f"this row has {more} more errors, not listed")]
 
 
 def _record_id(values: dict[str, Any], row: int, errors: list[RowError]) -> str | None:
@@ -308,13 +344,16 @@ def _record_id(values: dict[str, Any], row: int, errors: list[RowError]) -> str 
                                "the required field record_id is missing"))
     elif type(rid) is not str:
         errors.append(RowError(row, None, "record_id", "wrong_type",
-                               f"字段 record_id 应为字符串, 收到 {rid!r}",
-                               f"record_id must be a string, got {rid!r}"))
+                               f"字段 record_id 应为字符串, 收到 {shown(rid)}",
+                               f"record_id must be a string, got {shown(rid)}"))
     elif len(rid) > RECORD_ID_MAX:
         errors.append(RowError(row, None, "record_id", "too_long",
                                f"字段 record_id 最多 {RECORD_ID_MAX} 个字符, 实际 {len(rid)} 个",
                                f"record_id has at most {RECORD_ID_MAX} characters, "
                                f"this one has {len(rid)}"))
+    elif control_character(rid) is not None:
+        e = control_error("record_id", rid)
+        errors.append(RowError(row, None, "record_id", e.code, e.message, e.message_en))
     else:
         return rid
     return None

@@ -10,8 +10,10 @@ how it is typed in Parquet (points.feeds.writers).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -44,6 +46,15 @@ DECIMAL_KINDS = frozenset({Kind.MONEY, Kind.HOURS})
 IDENTIFIER_MAX = 64
 RECORD_ID_MAX = 64
 
+# feeds.md "Limits": a value outside them is a rejected row (its reason says which limit).
+# The integers fit the database's 32-bit columns, money its decimal(12,2) and Parquet's.
+VERSION_MAX = 2_147_483_647
+YEAR_MIN, YEAR_MAX = 1949, 2100
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+MONEY_MAX = Decimal("99999999.99")
+HOURS_MAX = Decimal("1000")
+INSURED_COUNT_MAX = 1_000_000
+
 SOURCES: tuple[str, ...] = (
     "PSB", "HRSS", "EDU", "HOUSING", "SAMR", "IP", "AWARD", "VOLUNTEER", "BLOOD",
     "REDCROSS", "CREDIT", "COURT", "DISTRICT",
@@ -69,6 +80,7 @@ class FieldSpec:
     codes: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    multiline: bool = False  # an identifier that may hold line breaks (an address's unit)
 
 
 class RuleKind(StrEnum):
@@ -128,8 +140,8 @@ def req(name: str, kind: Kind, *codes: str, min: int | None = None,
 
 
 def opt(name: str, kind: Kind, *codes: str, min: int | None = None,
-        max: int | None = None) -> FieldSpec:
-    return FieldSpec(name, kind, False, codes, min, max)
+        max: int | None = None, multiline: bool = False) -> FieldSpec:
+    return FieldSpec(name, kind, False, codes, min, max, multiline)
 
 
 def not_before(later: str, earlier: str) -> Rule:
@@ -157,7 +169,8 @@ DISTRICT_ITEMS = (
 _TYPES: tuple[TypeSpec, ...] = (
     TypeSpec("residence_registration", ("PSB",), (
         req("district", K.DISTRICT), opt("street", K.STREET), opt("complex_id", K.IDENTIFIER),
-        opt("unit", K.IDENTIFIER), req("arrived_on", K.DATE), req("registered_on", K.DATE),
+        opt("unit", K.IDENTIFIER, multiline=True), req("arrived_on", K.DATE),
+        req("registered_on", K.DATE),
         opt("ended_on", K.DATE),
     ), (
         Rule(RuleKind.PREFIX, "street", "district"),
@@ -201,7 +214,8 @@ _TYPES: tuple[TypeSpec, ...] = (
         req("issued_on", K.DATE),
     )),
     TypeSpec("lease", ("HOUSING",), (
-        req("district", K.DISTRICT), req("complex_id", K.IDENTIFIER), opt("unit", K.IDENTIFIER),
+        req("district", K.DISTRICT), req("complex_id", K.IDENTIFIER),
+        opt("unit", K.IDENTIFIER, multiline=True),
         req("monthly_rent", K.MONEY), req("start", K.DATE), opt("end", K.DATE),
     ), END_AFTER_START),
     TypeSpec("home_ownership", ("HOUSING",), (
@@ -217,11 +231,11 @@ _TYPES: tuple[TypeSpec, ...] = (
     ), END_AFTER_START),
     TypeSpec("complex_rent", ("HOUSING",), (
         req("complex_id", K.IDENTIFIER), req("district", K.DISTRICT),
-        req("year", K.INT, min=1990, max=2100), req("average_rent", K.MONEY),
+        req("year", K.INT, min=YEAR_MIN, max=YEAR_MAX), req("average_rent", K.MONEY),
     ), has_subject=False),
     TypeSpec("insured_employees", ("SAMR",), (
         req("business_uscc", K.USCC), req("as_of", K.DATE),
-        req("insured_count", K.INT, min=0, max=10_000_000),
+        req("insured_count", K.INT, min=0, max=INSURED_COUNT_MAX),
     )),
     TypeSpec("patent", ("IP",), (
         req("kind", K.CODE, "invention", "utility", "design"), req("granted_on", K.DATE),

@@ -23,18 +23,30 @@ from points.identifiers import (
     ID_CHECK,
     ID_WEIGHTS,
     IdentifierError,
+    control_character,
     parse_id_number,
     parse_uscc,
 )
 
-from .schema import DISTRICTS, IDENTIFIER_MAX, FieldSpec, Kind
+from .schema import (
+    DATE_MAX,
+    DATE_MIN,
+    DISTRICTS,
+    HOURS_MAX,
+    IDENTIFIER_MAX,
+    MONEY_MAX,
+    FieldSpec,
+    Kind,
+)
 
 CACHE_MAX = 200_000
 CENT = Decimal("0.01")
-MONEY_MAX = Decimal("9999999999.99")  # fits decimal(12,2) in Parquet
+_INT_DIGITS_MAX = 30  # longer digit strings are out of every range (and slow to convert)
+_SHOWN_MAX = 80  # characters of a wrong value quoted back in a message
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_LINE_BREAKS = {10: 32, 13: 32}  # str.translate: LF and CR as spaces
 _DISTRICTS = frozenset(DISTRICTS)
 
 
@@ -48,11 +60,23 @@ class Invalid(ValueError):
         self.message_en = message_en
 
 
+def shown(value: Any) -> str:
+    """A wrong value as quoted in a message: its repr, cut to 80 characters (a message
+    never carries a whole oversized cell)."""
+    try:
+        text = str(value) if type(value) is Decimal else repr(value)
+    except ValueError:  # an integer of more digits than Python converts
+        return "<a number too long to show>"
+    if len(text) <= _SHOWN_MAX:
+        return text
+    return f"{text[:_SHOWN_MAX]}… ({len(value) if isinstance(value, str | bytes) else len(text)})"
+
+
 def _type_error(name: str, value: Any, expected_zh: str, expected_en: str) -> Invalid:
     return Invalid(
         "wrong_type",
-        f"字段 {name} 应为{expected_zh}, 收到 {value!r}",
-        f"{name} must be {expected_en}, got {value!r}",
+        f"字段 {name} 应为{expected_zh}, 收到 {shown(value)}",
+        f"{name} must be {expected_en}, got {shown(value)}",
     )
 
 
@@ -75,8 +99,8 @@ def _date_from_str(name: str, s: str) -> dt.date:
             and s[5:7].isdigit() and s[8:].isdigit() and s.isascii()):
         raise Invalid(
             "invalid_date",
-            f"字段 {name} 应为 YYYY-MM-DD 格式的日期, 收到 {s!r}",
-            f"{name} must be a date written YYYY-MM-DD, got {s!r}",
+            f"字段 {name} 应为 YYYY-MM-DD 格式的日期, 收到 {shown(s)}",
+            f"{name} must be a date written YYYY-MM-DD, got {shown(s)}",
         )
     try:
         d = dt.date(int(s[:4]), int(s[5:7]), int(s[8:]))
@@ -86,10 +110,22 @@ def _date_from_str(name: str, s: str) -> dt.date:
             f"字段 {name} 的日期 {s} 不存在, 请核对年月日",
             f"{name}: the date {s} does not exist; check year, month and day",
         ) from None
+    _check_date_range(name, d)
     if len(_date_cache) >= CACHE_MAX:
         _date_cache.clear()
     _date_cache[s] = d
     return d
+
+
+def _check_date_range(name: str, d: dt.date) -> dt.date:
+    if DATE_MIN <= d <= DATE_MAX:
+        return d
+    raise Invalid(
+        "out_of_range",
+        f"字段 {name} 的日期 {d.isoformat()} 超出允许范围 ({DATE_MIN} 到 {DATE_MAX})",
+        f"{name}: the date {d.isoformat()} is outside the allowed range "
+        f"({DATE_MIN} to {DATE_MAX})",
+    )
 
 
 def check_date(name: str, value: Any, spec: FieldSpec | None = None) -> dt.date:
@@ -99,9 +135,9 @@ def check_date(name: str, value: Any, spec: FieldSpec | None = None) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0) or value.tzinfo is not None:
             raise _type_error(name, value, "不含时间的日期", "a date without a time of day")
-        return value.date()
+        return _check_date_range(name, value.date())
     if isinstance(value, dt.date):
-        return value
+        return _check_date_range(name, value)
     raise _type_error(name, value, " YYYY-MM-DD 格式的日期", "a date written YYYY-MM-DD")
 
 
@@ -110,15 +146,29 @@ def check_month(name: str, value: Any, spec: FieldSpec | None = None) -> str:
     if isinstance(value, dt.date):
         if value.day != 1 or (isinstance(value, dt.datetime) and value.time() != dt.time(0)):
             raise _type_error(name, value, " YYYY-MM 格式的月份", "a month written YYYY-MM")
+        _check_month_range(name, value.year)
         return f"{value.year:04d}-{value.month:02d}"
     s = _text(name, value)
     if (len(s) == 7 and s[4] == "-" and s[:4].isdigit() and s[5:].isdigit() and s.isascii()
             and 1 <= int(s[5:]) <= 12 and int(s[:4]) >= 1):
+        _check_month_range(name, int(s[:4]))
         return s
     raise Invalid(
         "invalid_month",
-        f"字段 {name} 应为 YYYY-MM 格式的月份 (月份 01-12), 收到 {s!r}",
-        f"{name} must be a month written YYYY-MM (month 01-12), got {s!r}",
+        f"字段 {name} 应为 YYYY-MM 格式的月份 (月份 01-12), 收到 {shown(s)}",
+        f"{name} must be a month written YYYY-MM (month 01-12), got {shown(s)}",
+    )
+
+
+def _check_month_range(name: str, year: int) -> None:
+    """Months within the years of the date range (feeds.md "Limits")."""
+    if DATE_MIN.year <= year <= DATE_MAX.year:
+        return
+    lo, hi = f"{DATE_MIN.year}-01", f"{DATE_MAX.year}-12"
+    raise Invalid(
+        "out_of_range",
+        f"字段 {name} 的月份超出允许范围 ({lo} 到 {hi}), 年份为 {year}",
+        f"{name}: the month is outside the allowed range ({lo} to {hi}), its year is {year}",
     )
 
 
@@ -133,8 +183,8 @@ def _to_decimal(name: str, value: Any) -> Decimal:
         if not _DECIMAL_RE.fullmatch(value):
             raise Invalid(
                 "invalid_number",
-                f"字段 {name} 应为数字 (如 1800 或 1800.50), 收到 {value!r}",
-                f"{name} must be a number such as 1800 or 1800.50, got {value!r}",
+                f"字段 {name} 应为数字 (如 1800 或 1800.50), 收到 {shown(value)}",
+                f"{name} must be a number such as 1800 or 1800.50, got {shown(value)}",
             )
         d = Decimal(value)
     elif type(value) is float:
@@ -152,7 +202,8 @@ def _to_decimal(name: str, value: Any) -> Decimal:
     return d
 
 
-def _check_decimal(name: str, value: Any, positive: bool) -> Decimal:
+def _check_decimal(name: str, value: Any, positive: bool,
+                   most: Decimal = MONEY_MAX) -> Decimal:
     d = _to_decimal(name, value)
     if positive and d <= 0:
         raise Invalid(
@@ -166,11 +217,11 @@ def _check_decimal(name: str, value: Any, positive: bool) -> Decimal:
             f"字段 {name} 不能为负数, 收到 {d}",
             f"{name} must not be negative, got {d}",
         )
-    if d > MONEY_MAX:
+    if d > most:
         raise Invalid(
             "too_large",
-            f"字段 {name} 过大 (最大 {MONEY_MAX}), 收到 {d}",
-            f"{name} is too large (at most {MONEY_MAX}), got {d}",
+            f"字段 {name} 过大 (最大 {most}), 收到 {shown(d)}",
+            f"{name} is too large (at most {most}), got {shown(d)}",
         )
     q = d.quantize(CENT)
     if q != d:
@@ -183,23 +234,24 @@ def _check_decimal(name: str, value: Any, positive: bool) -> Decimal:
 
 
 # The usual spelling, "1800.00", needs none of the checks of _check_decimal.
-_CENTS = re.compile(r"[0-9]{1,10}\.[0-9]{2}").fullmatch
+_CENTS = re.compile(r"[0-9]{1,8}\.[0-9]{2}").fullmatch  # at most MONEY_MAX
 
 
 def check_money(name: str, value: Any, spec: FieldSpec | None = None) -> Decimal:
-    """Yuan, >= 0, at most 2 decimals; returned with exactly 2 decimal places."""
+    """Yuan, 0 to MONEY_MAX, at most 2 decimals; returned with exactly 2 decimal places."""
     if type(value) is str and _CENTS(value):
         return Decimal(value)
     return _check_decimal(name, value, positive=False)
 
 
 def check_hours(name: str, value: Any, spec: FieldSpec | None = None) -> Decimal:
-    """Hours, > 0, at most 2 decimals; returned with exactly 2 decimal places."""
+    """Hours, > 0 and at most HOURS_MAX, at most 2 decimals; returned with exactly 2
+    decimal places."""
     if type(value) is str and _CENTS(value):
         d = Decimal(value)
-        if d:
+        if d and d <= HOURS_MAX:
             return d
-    return _check_decimal(name, value, positive=True)
+    return _check_decimal(name, value, positive=True, most=HOURS_MAX)
 
 
 def check_int(name: str, value: Any, spec: FieldSpec | None = None,
@@ -208,12 +260,18 @@ def check_int(name: str, value: Any, spec: FieldSpec | None = None,
     if type(value) is int:
         n = value
     elif type(value) is str and _INT_RE.fullmatch(value):
+        if len(value) > _INT_DIGITS_MAX:  # far outside any limit: not converted at all
+            raise Invalid(
+                "out_of_range",
+                f"字段 {name} 的整数过大 ({len(value)} 位数字)",
+                f"{name} is an integer far too large ({len(value)} digits)",
+            )
         n = int(value)
     else:
         raise Invalid(
             "not_integer",
-            f"字段 {name} 应为整数, 收到 {value!r}",
-            f"{name} must be an integer, got {value!r}",
+            f"字段 {name} 应为整数, 收到 {shown(value)}",
+            f"{name} must be an integer, got {shown(value)}",
         )
     if spec is not None:
         lo, hi = spec.min, spec.max
@@ -222,8 +280,8 @@ def check_int(name: str, value: Any, spec: FieldSpec | None = None,
         en = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
         raise Invalid(
             "out_of_range",
-            f"字段 {name} 应为{zh}的整数, 收到 {n}",
-            f"{name} must be an integer {en}, got {n}",
+            f"字段 {name} 应为{zh}的整数, 收到 {shown(n)}",
+            f"{name} must be an integer {en}, got {shown(n)}",
         )
     return n
 
@@ -238,8 +296,8 @@ def check_code(name: str, value: Any, spec: FieldSpec | None = None) -> str:
         return s
     raise Invalid(
         "unknown_code",
-        f"字段 {name} 的值 {s!r} 不在允许的取值中: {', '.join(codes)}",
-        f"{name} {s!r} is not one of the allowed values: {', '.join(codes)}",
+        f"字段 {name} 的值 {shown(s)} 不在允许的取值中: {', '.join(codes)}",
+        f"{name} {shown(s)} is not one of the allowed values: {', '.join(codes)}",
     )
 
 
@@ -250,9 +308,9 @@ def check_key(name: str, value: Any, spec: FieldSpec | None = None) -> str:
         return s
     raise Invalid(
         "unknown_code",
-        f"字段 {name} 的值 {s!r} 无效: 应为 {', '.join(spec.codes if spec else ())} "
+        f"字段 {name} 的值 {shown(s)} 无效: 应为 {', '.join(spec.codes if spec else ())} "
         "或区县自定义的小写英文键 (a-z, 0-9, _)",
-        f"{name} {s!r} is invalid: use one of {', '.join(spec.codes if spec else ())} or a "
+        f"{name} {shown(s)} is invalid: use one of {', '.join(spec.codes if spec else ())} or a "
         "district's own lower-case key (a-z, 0-9, _)",
     )
 
@@ -264,8 +322,8 @@ def check_district(name: str, value: Any, spec: FieldSpec | None = None) -> str:
         return s
     raise Invalid(
         "unknown_district",
-        f"字段 {name} 的区县代码 {s!r} 不是宁波市的十个区县代码之一 ({', '.join(DISTRICTS)})",
-        f"{name} {s!r} is not one of the ten Ningbo district codes ({', '.join(DISTRICTS)})",
+        f"字段 {name} 的区县代码 {shown(s)} 不是宁波市的十个区县代码之一 ({', '.join(DISTRICTS)})",
+        f"{name} {shown(s)} is not one of the ten Ningbo district codes ({', '.join(DISTRICTS)})",
     )
 
 
@@ -277,8 +335,8 @@ def check_county(name: str, value: Any, spec: FieldSpec | None = None) -> str:
         return s
     raise Invalid(
         "unknown_district",
-        f"字段 {name} 应为浙江省的县级行政区划代码 (33xxxx), 收到 {s!r}",
-        f"{name} must be a Zhejiang county-level code (33xxxx), got {s!r}",
+        f"字段 {name} 应为浙江省的县级行政区划代码 (33xxxx), 收到 {shown(s)}",
+        f"{name} must be a Zhejiang county-level code (33xxxx), got {shown(s)}",
     )
 
 
@@ -289,16 +347,24 @@ def check_street(name: str, value: Any, spec: FieldSpec | None = None) -> str:
         return s
     raise Invalid(
         "invalid_street",
-        f"字段 {name} 应为 9 位街道(乡镇)代码, 收到 {s!r}",
-        f"{name} must be a 9-digit street or town code, got {s!r}",
+        f"字段 {name} 应为 9 位街道(乡镇)代码, 收到 {shown(s)}",
+        f"{name} must be a 9-digit street or town code, got {shown(s)}",
     )
 
 
 def check_identifier(name: str, value: Any, spec: FieldSpec | None = None) -> str:
-    """A string of 1 to 64 characters."""
+    """A string of 1 to 64 characters, without control characters (line breaks allowed
+    in a multiline field: an address's unit)."""
     s = _text(name, value)
-    if len(s) <= IDENTIFIER_MAX and not (s[0].isspace() or s[-1].isspace()):
+    if not s:  # absent values never come here (RowParser drops them); a caller's might
+        raise Invalid("missing_field", f"字段 {name} 为空", f"{name} is empty")
+    # a multiline field's line breaks are spaces here (same positions)
+    checked = s.translate(_LINE_BREAKS) if spec is not None and spec.multiline else s
+    if (len(s) <= IDENTIFIER_MAX and not (s[0].isspace() or s[-1].isspace())
+            and control_character(checked) is None):
         return s
+    if len(s) <= IDENTIFIER_MAX and control_character(checked.strip()) is not None:
+        raise control_error(name, s.strip(), control_character(checked.strip()) or 0)
     if s.strip() != s:  # only seen by RowParser's fast path, which then strips and retries
         raise Invalid("surrounding_space", f"字段 {name} 首尾有空白",
                       f"{name} has surrounding space")
@@ -306,6 +372,18 @@ def check_identifier(name: str, value: Any, spec: FieldSpec | None = None) -> st
         "too_long",
         f"字段 {name} 最多 {IDENTIFIER_MAX} 个字符, 实际 {len(s)} 个",
         f"{name} has at most {IDENTIFIER_MAX} characters, this one has {len(s)}",
+    )
+
+
+def control_error(name: str, s: str, at: int | None = None) -> Invalid:
+    """The error of an identifier with a control character (NUL, a line break, ...) at
+    position `at` (default: the first one)."""
+    at = (control_character(s) or 0) if at is None else at
+    return Invalid(
+        "control_character",
+        f"字段 {name} 含有控制字符 (第 {at + 1} 个字符 {s[at]!r}), 标识不能含有控制字符",
+        f"{name} contains a control character ({s[at]!r} at position {at + 1}); "
+        "identifiers may not contain control characters",
     )
 
 

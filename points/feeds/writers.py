@@ -190,6 +190,14 @@ def write_xlsx(records: Iterable[Record], dest: str | PathLike[str]) -> int:
     """Write records as an .xlsx workbook, one sheet per type (named after it, columns in
     FIELD_ORDER, every value as text so Excel changes nothing); return how many."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    def text(ws: Any, value: Any) -> Any:
+        if (v := _cell(value)) == "":
+            return None
+        cell = WriteOnlyCell(ws, value=v)
+        cell.data_type = "s"  # text starting with "=" stays text, never a formula
+        return cell
 
     by_type: dict[str, list[Record]] = {}
     for r in records:
@@ -200,6 +208,6 @@ def write_xlsx(records: Iterable[Record], dest: str | PathLike[str]) -> int:
         header = FIELD_ORDER[name]
         ws.append(list(header))
         for r in by_type[name]:
-            ws.append([_cell(v) or None for v in _row(r, header)])
+            ws.append([text(ws, v) for v in _row(r, header)])
     wb.save(Path(dest))
     return sum(len(v) for v in by_type.values())

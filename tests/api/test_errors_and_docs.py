@@ -105,7 +105,8 @@ def test_non_json_body_is_415_before_anything_reads_it(world):
 
 def test_control_characters_are_a_field_error_not_a_database_error(world):
     """A NUL cannot be stored by PostgreSQL: refused as bad input on every database."""
-    listed = world.client("window_yz").get(f"{API}/residents", {"q": "李\x00"})
+    listed = world.client("window_yz").post(f"{API}/residents/search", {"q": "李\x00"},
+                                            content_type="application/json")
     fields = assert_error(listed, 400, "invalid_input")["fields"]
     assert fields == {"q": "格式不正确 / wrong format"}
     login = Client().post(f"{API}/auth/staff-token",

@@ -1,41 +1,14 @@
 """Property-based checks of the whole API from its own OpenAPI document (schemathesis,
 through the WSGI app, no network): no endpoint answers 500, and every answer (status code,
-content type, body) conforms to the documented schema."""
+content type, body) conforms to the documented schema. The setup (schema, checks, fixture)
+is shared with the fuzz test of every persona: tests/security/api_schema.py."""
 
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from xinjumin.wsgi import application
-
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
-
-
-@pytest.fixture
-def wsgi_in_test_transaction():  # type: ignore[no-untyped-def]
-    """The raw WSGI handler closes "old" connections around each request, which on
-    PostgreSQL closes the test's transaction; Django's test client disconnects the same
-    signal handlers."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-# Loaded at collection time through the WSGI app (the schema needs no database).
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+from tests.security.api_schema import CHECKS, schema, wsgi_in_test_transaction  # noqa: F401
 
 
 def _headers(world, hrss_key: str, path: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -51,8 +24,8 @@ def _headers(world, hrss_key: str, path: str) -> dict[str, str]:  # type: ignore
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, world, hrss_key, settings,  # type: ignore[no-untyped-def]
-                                    wsgi_in_test_transaction):
+@pytest.mark.usefixtures("wsgi_in_test_transaction")
+def test_api_conforms_to_its_schema(case, world, hrss_key, settings):  # type: ignore[no-untyped-def]
     # Until the lead adds it to settings.py (see the API report).
     settings.AXES_LOCKOUT_CALLABLE = "xinjumin.backoffice.lockout.axes_lockout_response"
     case.call_and_validate(headers=_headers(world, hrss_key, case.path), checks=CHECKS)

@@ -34,8 +34,9 @@ def test_clerk_lists_only_own_district_masked_and_audited(world):
 
 
 def test_search_by_full_id_number_finds_exactly_one(world):
-    response = world.client("city_admin").get(f"{API}/residents",
-                                                {"q": ADULT_YZ_ID})
+    response = world.client("city_admin").post(f"{API}/residents/search",
+                                                 {"q": ADULT_YZ_ID},
+                                                 content_type="application/json")
     assert [item["id"] for item in response.json()["items"]] == [world.adult_yz.pk]
     event = AuditEvent.objects.filter(action="resident.search").latest("seq")
     assert ADULT_YZ_ID not in str(event.detail)
@@ -134,6 +135,9 @@ def test_clerk_cannot_register_in_another_district(world):
     body = assert_error(response, 403, "out_of_scope")
     assert "district" in body["fields"]
     assert list(Resident.objects.filter(district_id="330203")) == [world.adult_hs]
+    refused = AuditEvent.objects.filter(action="resident.read_refused").order_by("-seq")[0]
+    assert refused.detail["purpose"] == "resident_create"
+    assert refused.detail["reason"] == "scope"
     assert_error(world.client("city_admin").post(
         f"{API}/residents", {"id_number": VALID_ID, "name": "许文博"},
         content_type="application/json"), 403, "forbidden")

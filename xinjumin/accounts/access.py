@@ -112,6 +112,21 @@ def _refused(*, user: Any, requested: Any, purpose: str, reason: str) -> None:
         _unsettled.set((request_id, (*kept, (recorded.hash, event))))
 
 
+def access_refused(*, user: Any, requested: Any = "", purpose: str, reason: str) -> None:
+    """Audit a refusal decided outside this module's doors (the API's require_power and
+    require_resident, the back office's page guards): "resident.read_refused" like theirs,
+    with `reason` "power" (a power the role lacks) or "own" (not a resident account)."""
+    _refused(user=user, requested=requested, purpose=purpose, reason=reason)
+
+
+def access_resident_reader(*, user: Any, purpose: str = "search") -> None:
+    """Nothing unless `user` is a staff role that works with residents' data; else the
+    refusal is audited and NotFound raised (the back office answers 404)."""
+    if not _is_staff_reader(user):
+        _refused(user=user, requested="", purpose=purpose, reason="power")
+        raise _resident_not_found()
+
+
 def access_refusals_settle() -> int:
     """Write again the refusals of this request that its transaction rolled back (a 404
     raised through ATOMIC_REQUESTS): the 404 handlers call this after the view's

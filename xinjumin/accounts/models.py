@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -107,3 +108,42 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"sms #{self.pk} via {self.backend}"
+
+
+class SmsAddressWindow(models.Model):
+    """How many login codes one client address asked for in one window (any numbers).
+
+    One row per (address, window), unique; the count is raised only by a conditional UPDATE
+    (count < limit), so concurrent requests cannot pass the limit. The address is kept as a
+    keyed hash.
+    """
+
+    address_hash = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("验证码请求计数")
+        verbose_name_plural = _("验证码请求计数")
+        constraints = [models.UniqueConstraint(fields=["address_hash", "window_start"],
+                                               name="sms_address_window_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.count} codes from {self.address_hash[:8]}… at {self.window_start}"
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session that knows its account (accounts.sessions.SessionStore), so that
+    a lockout ends all of an account's sessions with one indexed DELETE."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("会话")
+        verbose_name_plural = _("会话")
+
+    @classmethod
+    def get_session_store_class(cls):  # type: ignore[no-untyped-def]
+        from xinjumin.accounts.sessions import SessionStore
+
+        return SessionStore

@@ -1,9 +1,11 @@
 """Account services: resident login by SMS code; staff accounts with password + TOTP.
 
 Residents log in with their phone number and a 6-digit code sent by SMS (one-time,
-hashed at rest, expiring, limited attempts, rate-limited per phone). Staff log in with
-username + password (django-axes counts failures and locks) + a TOTP token (django-otp).
-Every account change and every login leaves an audit event.
+hashed at rest, expiring, limited attempts, rate-limited per phone and per client
+address). Staff log in with username + password (django-axes counts failures and locks
+per username and client address) + a TOTP token (django-otp); a lockout ends the
+account's sessions and API tokens. Every account change, every login and every failed
+login step leaves an audit event.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hmac
 import math
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,10 +29,12 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from xinjumin.accounts.models import SmsCode, User
+from points import mask_phone
+from xinjumin.accounts.models import SmsAddressWindow, SmsCode, User, UserSession
 from xinjumin.accounts.roles import DISTRICT_SCOPED_ROLES, STAFF_ROLES, Role
 from xinjumin.accounts.sms import get_sms_backend, phone_hash, phone_parse
 from xinjumin.audit.services import audit_record
+from xinjumin.core.addresses import client_address
 from xinjumin.core.crypto import keyed_hash
 from xinjumin.core.errors import DomainError
 from xinjumin.geo.models import District, Street
@@ -57,18 +61,19 @@ def _wait_text(seconds: int) -> tuple[str, str]:
     return f"{minutes} 分钟", f"{minutes} minutes"
 
 
-def _rate_limited(retry_after: timedelta) -> DomainError:
+def _too_many(code: str, zh_what: str, en_what: str, retry_after: timedelta) -> DomainError:
+    """A 429 that says when to try again (and carries it for a Retry-After header)."""
     seconds = max(1, math.ceil(retry_after.total_seconds()))
     zh, en = _wait_text(seconds)
-    error = DomainError(
-        "sms_rate_limited",
-        f"验证码发送过于频繁, 请 {zh}后再试",
-        f"too many codes requested for this number; try again in {en}",
-        {"phone": f"请 {zh}后再试 / try again in {en}"},
-        429,
-    )
+    error = DomainError(code, f"{zh_what}, 请 {zh}后再试", f"{en_what}; try again in {en}",
+                        {"phone": f"请 {zh}后再试 / try again in {en}"}, 429)
     error.retry_after = seconds  # type: ignore[attr-defined]  # for a Retry-After header
     return error
+
+
+def _rate_limited(retry_after: timedelta) -> DomainError:
+    return _too_many("sms_rate_limited", "验证码发送过于频繁",
+                     "too many codes requested for this number", retry_after)
 
 
 def _lock_phone(digest: str) -> None:
@@ -79,16 +84,51 @@ def _lock_phone(digest: str) -> None:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [int(digest[:15], 16)])
 
 
-def sms_code_request(*, phone: str, now: datetime | None = None) -> None:
+def _address_limited(retry_after: timedelta) -> DomainError:
+    return _too_many("sms_address_rate_limited", "本网络请求验证码过于频繁",
+                     "too many codes requested from this network address", retry_after)
+
+
+def _address_slot_take(*, address: str, now: datetime) -> None:
+    """Count one code request from `address` in the current window, or raise 429.
+
+    The window's row is created once (unique key; a concurrent creator's row is kept) and
+    raised by a conditional UPDATE (count < limit): however many requests race, at most
+    SMS_CODE_MAX_PER_ADDRESS pass in a window. Committed on its own, so a request the
+    per-phone limit then refuses still counts.
+    """
+    window = settings.SMS_CODE_ADDRESS_WINDOW_SECONDS
+    limit = settings.SMS_CODE_MAX_PER_ADDRESS
+    start = datetime.fromtimestamp(int(now.timestamp()) // window * window, tz=UTC)
+    digest = keyed_hash(address, purpose="client_address")
+    with transaction.atomic():
+        SmsAddressWindow.objects.bulk_create(
+            [SmsAddressWindow(address_hash=digest, window_start=start)], ignore_conflicts=True)
+        taken = SmsAddressWindow.objects.filter(
+            address_hash=digest, window_start=start, count__lt=limit,
+        ).update(count=F("count") + 1)
+        # Windows of the day before are of no use any more (indexed, usually nothing).
+        SmsAddressWindow.objects.filter(window_start__lt=start - timedelta(days=1)).delete()
+    if taken != 1:
+        raise _address_limited(start + timedelta(seconds=window) - now)
+
+
+def sms_code_request(*, phone: str, address: str, now: datetime | None = None) -> None:
     """Send a one-time login code to `phone` if a resident has that number.
 
-    The answer is the same whether or not the number is known (no SMS is sent for an
-    unknown number, but the request is stored and rate-limited alike). Raises DomainError
-    "phone_invalid" (field `phone`) or "sms_rate_limited" (429, says when to retry).
+    `address` is the client's address (core.addresses.client_address; "" for a caller
+    without one, such as a command): at most SMS_CODE_MAX_PER_ADDRESS requests per
+    SMS_CODE_ADDRESS_WINDOW_SECONDS from one address, whatever the numbers. The answer is
+    the same whether or not the number is known (no SMS is sent for an unknown number, but
+    the request is stored and rate-limited alike). Raises DomainError "phone_invalid"
+    (field `phone`), "sms_address_rate_limited" or "sms_rate_limited" (429, says when to
+    retry).
     """
     number = phone_parse(phone)
     now = now or timezone.now()
     digest = phone_hash(number)
+    if address:
+        _address_slot_take(address=address, now=now)
     resend = timedelta(seconds=settings.SMS_CODE_RESEND_SECONDS)
     per_hour = settings.SMS_CODE_MAX_PER_HOUR
     with transaction.atomic():
@@ -128,52 +168,87 @@ def _code_dead() -> DomainError:
                        "too many wrong codes: this code is dead; request a new one")
 
 
+def _try_take(*, code_id: int, limit: int) -> int | None:
+    """Take one try of a code before comparing: UPDATE ... SET attempts = attempts + 1
+    WHERE id = ? AND attempts < limit, in autocommit. However many guesses race, at most
+    `limit` are compared. The tries used so far, or None if none was left (or the code was
+    used meanwhile)."""
+    table = connection.ops.quote_name(SmsCode._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET attempts = attempts + 1 "  # noqa: S608 (a model's table)
+                    "WHERE id = %s AND used_at IS NULL AND attempts < %s RETURNING attempts",
+                    [code_id, limit])
+        row = cur.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _resident_login_refused(*, error: DomainError, number: str, code_id: int | None,
+                            reason: str) -> DomainError:
+    """Audit a failed resident login step (the number masked) and return the error."""
+    audit_record(action="auth.resident_login_failed", object_type="sms_code",
+                 object_id=code_id or "",
+                 detail={"reason": reason, "phone": mask_phone(number)})
+    return error
+
+
 def sms_code_login(*, phone: str, code: str, now: datetime | None = None) -> User:
     """Log a resident in with the latest code sent to `phone`; return the account.
 
     A code is used once (a conditional UPDATE claims it, so two concurrent logins cannot
-    both succeed), expires after SMS_CODE_TTL_SECONDS and dies after
-    SMS_CODE_MAX_ATTEMPTS wrong tries. The resident's account is created on first login.
-    Do not call inside an outer transaction: a wrong try must be counted even though the
-    call raises.
+    both succeed), expires after SMS_CODE_TTL_SECONDS and allows SMS_CODE_MAX_ATTEMPTS
+    tries, each taken by an atomic conditional UPDATE before the code is compared (so
+    parallel guesses cannot exceed it). The resident's account is created on first login.
+    Every refusal is audited "auth.resident_login_failed" (reason "format", "expired",
+    "attempts_exceeded", "wrong"). Do not call inside an outer transaction: a wrong try
+    and its audit event must stay although the call raises.
     """
     number = phone_parse(phone)
     code = (code or "").strip()
     if not _CODE_RE.match(code):
-        raise _code_error("sms_code_invalid", "验证码应为 6 位数字", "the code has 6 digits")
+        raise _resident_login_refused(
+            error=_code_error("sms_code_invalid", "验证码应为 6 位数字", "the code has 6 digits"),
+            number=number, code_id=None, reason="format")
     now = now or timezone.now()
     digest = phone_hash(number)
     limit = settings.SMS_CODE_MAX_ATTEMPTS
     latest = (SmsCode.objects.filter(phone_hash=digest, created_at__lte=now)
               .order_by("-created_at", "-id").first())
     if latest is None or latest.used_at is not None or latest.expires_at <= now:
-        raise _code_expired()
-    if latest.attempts >= limit:
-        raise _code_dead()
+        raise _resident_login_refused(error=_code_expired(), number=number,
+                                      code_id=latest.pk if latest else None, reason="expired")
+    used = _try_take(code_id=latest.pk, limit=limit)
+    if used is None:
+        raise _resident_login_refused(error=_code_dead(), number=number, code_id=latest.pk,
+                                      reason="attempts_exceeded")
     if not hmac.compare_digest(latest.code_hash, _code_hash(digest, code)):
-        SmsCode.objects.filter(pk=latest.pk, used_at__isnull=True, attempts__lt=limit).update(
-            attempts=F("attempts") + 1)
-        left = limit - latest.attempts - 1
-        if left <= 0:
-            raise _code_dead()
-        raise _code_error("sms_code_wrong", f"验证码错误, 还可尝试 {left} 次",
-                          f"wrong code; {left} tries left")
+        left = limit - used
+        error = _code_dead() if left <= 0 else _code_error(
+            "sms_code_wrong", f"验证码错误, 还可尝试 {left} 次", f"wrong code; {left} tries left")
+        raise _resident_login_refused(error=error, number=number, code_id=latest.pk,
+                                      reason="wrong")
+    refused: tuple[DomainError, str] | None = None
     with transaction.atomic():
+        # The try was taken above, so the number of attempts is no longer a condition.
         claimed = SmsCode.objects.filter(
-            pk=latest.pk, used_at__isnull=True, attempts__lt=limit, expires_at__gt=now,
+            pk=latest.pk, used_at__isnull=True, expires_at__gt=now,
         ).update(used_at=now)
-        if claimed != 1:
-            raise _code_expired()
-        resident = Resident.objects.filter(phone_hash=digest).first()
-        if resident is None:  # the number was taken off the resident meanwhile
-            raise _code_expired()
-        user = resident_account_for(resident)
-        if not user.is_active:
-            raise DomainError("account_disabled", "该账户已停用, 请联系窗口工作人员",
-                              "this account is disabled; contact a service window", {}, 403)
-        User.objects.filter(pk=user.pk).update(last_login=now)
-        audit_record(action="auth.resident_login", object_type="user", object_id=user.pk,
-                     actor=user)
+        # the number may have been taken off the resident meanwhile
+        resident = Resident.objects.filter(phone_hash=digest).first() if claimed == 1 else None
+        user = resident_account_for(resident) if resident is not None else None
+        if user is None:
+            refused = _code_expired(), "expired"
+        elif not user.is_active:
+            refused = DomainError("account_disabled", "该账户已停用, 请联系窗口工作人员",
+                                  "this account is disabled; contact a service window",
+                                  {}, 403), "account_disabled"
+        else:
+            User.objects.filter(pk=user.pk).update(last_login=now)
+            audit_record(action="auth.resident_login", object_type="user", object_id=user.pk,
+                         actor=user)
+    if refused is not None or user is None:
+        error, reason = refused or (_code_expired(), "expired")
+        raise _resident_login_refused(error=error, number=number, code_id=latest.pk,
+                                      reason=reason)
     return user
 
 
@@ -361,7 +436,8 @@ def _staff_login_refused(*, request: HttpRequest, username: str, user: User | No
     audit_record(action="auth.staff_login_failed", object_type="user",
                  object_id=user.pk if user is not None else "",
                  detail={"username": username[:64],
-                         "reason": "locked_out" if locked else reason},
+                         "reason": "locked_out" if locked else reason,
+                         "address": client_address(request)},
                  actor=username[:64] or None)
     return _locked_out() if locked else _login_failed()
 
@@ -396,7 +472,47 @@ def staff_authenticate(*, request: HttpRequest, username: str, password: str,
     if settings.AXES_RESET_ON_SUCCESS:
         from axes.handlers.proxy import AxesProxyHandler
 
-        AxesProxyHandler.reset_attempts(username=user.username)
+        # only this address's count: a clerk logging in elsewhere must not wipe the
+        # count of someone guessing from another address
+        AxesProxyHandler.reset_attempts(username=user.username,
+                                        ip_address=client_address(request))
     user.otp_device = device  # type: ignore[attr-defined]
     audit_record(action="auth.staff_login", object_type="user", object_id=user.pk, actor=user)
     return user
+
+
+@transaction.atomic
+def staff_lockout_end_sessions(*, username: str, address: str) -> tuple[int, int] | None:
+    """End every browser session and revoke every live API token of the account that
+    django-axes just locked out from `address`, so that a session or token obtained
+    before the lockout stops working at once. Called by the axes user_locked_out signal
+    (accounts.apps); audited "account.locked_out". Returns (sessions, tokens) ended, or
+    None when there was nothing to do.
+
+    Once per lockout of a (username, address) pair: axes signals again at every failure
+    while locked out, and ending the clerk's new sessions (opened from elsewhere, with
+    password and TOTP) at each of them would hand a guesser the denial of service that
+    keying the lockout by address took away.
+    """
+    from axes.helpers import get_cool_off
+
+    from xinjumin.api.models import ApiToken
+    from xinjumin.audit.models import AuditEvent
+
+    name = (username or "")[:64]
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        return None  # no account: the failed attempts themselves are audited
+    now = timezone.now()
+    since = now - (get_cool_off() or timedelta(0))
+    if AuditEvent.objects.filter(action="account.locked_out", object_id=str(user.pk),
+                                 at__gte=since, detail__address=address).exists():
+        return None
+    sessions, _ = UserSession.objects.filter(user_id=user.pk).delete()
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True,
+                                     expires_at__gt=now).update(revoked_at=now)
+    audit_record(action="account.locked_out", object_type="user", object_id=user.pk,
+                 detail={"username": name, "address": address,
+                         "sessions_ended": sessions, "tokens_revoked": tokens},
+                 actor=name or None)
+    return sessions, tokens

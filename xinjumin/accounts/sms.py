@@ -62,7 +62,8 @@ class SmsBackend(Protocol):
 class LocalOutboxBackend:
     """Local/demo gateway: nothing leaves the machine; messages land in SmsMessage.
 
-    Refused in production by settings unless XJM_ALLOW_LOCAL_SMS is set.
+    Development and tests only: production refuses to start with it (settings) and the
+    deploy check refuses it (core.checks, xjm.E010); its outbox page is not routed there.
     """
 
     name = "local-outbox"

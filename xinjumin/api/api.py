@@ -9,13 +9,16 @@ for unknown paths (404) and wrong methods (405) under /api/v1/.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import _csrf_needed, render_template
 
 from xinjumin.api.errors import error_response, install_error_handlers
 from xinjumin.api.routers import auth, feeds, geo, me, residents, sources
@@ -75,8 +78,27 @@ class XjmNinjaAPI(NinjaAPI):
         return urls
 
 
+class XjmSwagger(Swagger):
+    """The Swagger UI page, served from local files. Its try-it console (requests sent
+    from the page) only where settings.XJM_API_DOCS_TRY_IT allows it (off in production:
+    the documentation stays public, the console does not): Swagger UI offers "Try it out"
+    for the methods in supportedSubmitMethods, here none. No validator badge (it would
+    load an image from another site)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        # ninja's own render_page, with the page's settings built per request (ninja
+        # writes them into the shared instance)
+        page = {**self.settings, "url": self.get_openapi_url(api, kwargs),
+                "validatorUrl": None}
+        if not settings.XJM_API_DOCS_TRY_IT:
+            page["supportedSubmitMethods"] = []
+        context = {"swagger_settings": json.dumps(page, indent=1), "api": api,
+                   "add_csrf": _csrf_needed(api)}
+        return render_template(request, self.template, self.template_cdn, context)
+
+
 api = XjmNinjaAPI(title="xinjumin API", version="1", urls_namespace="api",
-                  description=DESCRIPTION)
+                  description=DESCRIPTION, docs=XjmSwagger())
 install_error_handlers(api)
 api.add_router("/auth", auth.router)
 api.add_router("/me", me.router)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
+from xinjumin.accounts.access import access_refused
 from xinjumin.accounts.roles import Role, role_can
 from xinjumin.api.credentials import api_key_check_type, api_key_resolve, api_token_resolve
 from xinjumin.api.models import ApiKey
@@ -93,13 +94,18 @@ def require_record_type(request: HttpRequest, record_type: str) -> ApiKey:
 
 
 def require_power(user: Any, power: str) -> None:
-    """403 in the error format unless the user's role has `power` (accounts.roles)."""
+    """403 in the error format unless the user's role has `power` (accounts.roles); the
+    refusal is audited ("resident.read_refused", reason "power", the power as purpose)."""
     if not (user.is_active and role_can(user.role, power)):
+        access_refused(user=user, purpose=power, reason="power")
         raise DomainError("forbidden", "您的角色无权进行此操作",
                           "your role may not do this", {}, 403)
 
 
 def require_resident(user: Any) -> None:
+    """403 in the error format unless the user is a resident; the refusal is audited like
+    the one door's refusal of someone's own record ("resident.read_refused", "own")."""
     if user.role != Role.RESIDENT:
+        access_refused(user=user, purpose="own", reason="own")
         raise DomainError("forbidden", "此接口仅供新居民本人使用",
                           "this endpoint is for residents only", {}, 403)

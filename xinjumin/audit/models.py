@@ -1,9 +1,13 @@
-"""The append-only, hash-chained audit trail (domain.md §2, §13).
+"""The append-only, keyed hash chain of the audit trail (domain.md §2, §13).
 
-Every change by anyone and every staff read of personal data leaves one AuditEvent. Each
-event's `hash` covers its own fields and the previous event's hash, so editing or
-removing a row breaks the chain from that row on (`xjm audit verify` finds it). Database
-triggers refuse UPDATE and DELETE on the table (PostgreSQL and SQLite).
+Every change by anyone, every staff read of personal data and every refusal leaves one
+AuditEvent. Each event's `hash` is an HMAC (under the audit key `key_id` names, which the
+database does not hold) of its own fields and the previous event's hash, so editing or
+removing a row, or recomputing the chain, shows (`xjm audit verify`, audit.chain); the
+head is also checkpointed outside the database (audit.checkpoints), so removing the last
+events shows too. Database triggers refuse UPDATE and DELETE on the table (PostgreSQL and
+SQLite); the one exception is a lawful purge past retention (audit.services.audit_purge),
+which deletes under an AuditPurgePermit row of its own transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("对象"), max_length=64, blank=True, db_index=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     request_id = models.CharField(_("请求号"), max_length=64, blank=True)
+    # "unkeyed-v1" for the events written before the chain was keyed (plain SHA-256)
+    key_id = models.CharField(max_length=16)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -53,3 +59,18 @@ class AuditCheck(models.Model):
     def __str__(self) -> str:
         state = "OK" if self.ok else f"BROKEN at #{self.first_broken_seq}"
         return f"{self.checked_at:%Y-%m-%d %H:%M} {state} ({self.events_checked})"
+
+
+class AuditPurgePermit(models.Model):
+    """Lets the audit table's DELETE trigger pass for events up to `upto`, only while the
+    purge's own transaction holds the row (inserted and removed inside it; on PostgreSQL
+    also bound to that transaction's id). Never left behind: see audit_purge."""
+
+    upto = models.BigIntegerField()
+    txid = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"purge permit through #{self.upto}"

@@ -1,4 +1,5 @@
-"""Periodic verification of the audit chain (thin task: calls the service)."""
+"""Periodic verification of the audit chain (thin task: calls the service), hourly: each
+intact verification also checkpoints the chain's head outside the database."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xinjumin.accounts.roles import Role
 from xinjumin.backoffice.tasks import feed_upload_task
 from xinjumin.backoffice.web import page, staff_required
+from xinjumin.core.spreadsheet import spreadsheet_row
 from xinjumin.core.web import is_htmx
 from xinjumin.records.models import ImportBatch
 from xinjumin.records.selectors import batch_rejections
@@ -185,8 +186,9 @@ def feed_batch_errors(request: HttpRequest, batch_id: int) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REPORT_COLUMNS)
-    for r in batch_rejections(batch=batch):
-        writer.writerow([r.row, r.record_id, r.field, r.code, r.message, r.message_en])
+    for r in batch_rejections(batch=batch):  # the cells come from the uploaded file
+        writer.writerow(spreadsheet_row(
+            [r.row, r.record_id, r.field, r.code, r.message, r.message_en]))
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     stem = Path(batch.file_name or "batch").stem
     ascii_name = f"errors-batch-{batch.pk}.csv"

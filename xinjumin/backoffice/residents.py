@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xinjumin.accounts.access import (
     access_resident,
     access_resident_full_id,
+    access_resident_reader,
     can_read_residents,
     residents_in_scope,
 )
@@ -28,8 +29,10 @@ PAGE_SIZE = 20
 
 
 def _require_resident_reader(request: HttpRequest) -> None:
-    if not can_read_residents(request.user):
-        raise Http404
+    try:  # a role without resident data is refused, audited (accounts.access)
+        access_resident_reader(user=request.user, purpose="search")
+    except NotFound:
+        raise Http404 from None
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,3 +21,22 @@ def check_data_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
     if settings.XJM_DATA_KEYS == settings.XJM_HASH_KEY:
         return [Error("XJM_HASH_KEY must differ from the data keys", id="xjm.E002")]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_sms_backend(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A deployment never runs the local SMS outbox: it keeps every login code readable."""
+    from django.utils.module_loading import import_string
+
+    from xinjumin.accounts.sms import LocalOutboxBackend
+
+    try:
+        backend = import_string(settings.SMS_BACKEND)
+    except ImportError as exc:
+        return [Error(f"SMS_BACKEND cannot be imported: {exc}", id="xjm.E011",
+                      hint="Set SMS_BACKEND to the dotted path of an SMS gateway class.")]
+    if isinstance(backend, type) and issubclass(backend, LocalOutboxBackend):
+        return [Error("SMS_BACKEND is the local SMS outbox, which serves every login code",
+                      id="xjm.E010",
+                      hint="Set SMS_BACKEND to a real SMS gateway for a deployment.")]
+    return []

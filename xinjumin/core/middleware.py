@@ -1,18 +1,27 @@
-"""Request id on every request and response; request size limit with a field-level error;
-the shorter middleware chain of API calls (ApiChainMixin, used by xinjumin.wsgi)."""
+"""Request id on every request and response; request size limit per URL with a
+field-level error; the Content-Security-Policy header; the shorter middleware chain of API
+calls (ApiChainMixin, used by xinjumin.wsgi)."""
 
 from __future__ import annotations
 
+import io
 import re
+import tempfile
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -39,30 +48,119 @@ class RequestIdMiddleware:
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies larger than XJM_MAX_REQUEST_BYTES (uploads: XJM_MAX_UPLOAD_BYTES)
-    before reading them, so an oversized request changes nothing."""
+    """Refuse a body larger than its URL's limit before Django reads it, so an oversized
+    request changes nothing and is never spooled to disk.
+
+    Every URL takes XJM_MAX_REQUEST_BYTES (small: forms and JSON), except the URLs named in
+    settings.XJM_BODY_LIMITS (the endpoints that take files), which take the limit of the
+    setting named there. A declared Content-Length is checked before anything is read; a
+    chunked body (no Content-Length: Django would read none of it) is read here, up to the
+    limit and no further, into a spooled file that Django then reads as usual."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._paths: dict[str, str] | None = None
+
+    def limit_for(self, path: str) -> int:
+        if self._paths is None:  # at the first request: the URLconf is loaded by then
+            self._paths = {reverse(name): setting
+                           for name, setting in settings.XJM_BODY_LIMITS.items()}
+        return int(getattr(settings, self._paths.get(path, "XJM_MAX_REQUEST_BYTES")))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        is_upload = request.content_type == "multipart/form-data"
-        limit = settings.XJM_MAX_UPLOAD_BYTES if is_upload else settings.XJM_MAX_REQUEST_BYTES
-        if length > limit:
-            return JsonResponse(
-                {
-                    "code": "request_too_large",
-                    "message": f"请求内容过大: {length} 字节, 上限 {limit} 字节",
-                    "message_en": f"request body too large: {length} bytes, limit {limit}",
-                    "fields": {"body": f"最多 {limit} 字节 / at most {limit} bytes"},
-                },
-                status=413,
-            )
+        limit = self.limit_for(request.path_info)
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = 0  # Django reads nothing then
+            if length > limit:
+                return _too_large(limit, length)
+        elif _is_chunked(request):
+            body = _read_bounded(request.META["wsgi.input"], limit)
+            if body is None:
+                return _too_large(limit, None)
+            size = body.seek(0, io.SEEK_END)
+            body.seek(0)
+            request.META["CONTENT_LENGTH"] = str(size)
+            request._stream = LimitedStream(body, size)  # type: ignore[assignment,arg-type]
         return self.get_response(request)
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    coding = request.META.get("HTTP_TRANSFER_ENCODING", "")
+    return "chunked" in coding.lower() and "wsgi.input" in request.META
+
+
+_READ_PIECE = 64 * 1024
+
+
+def _read_bounded(stream: Any, limit: int) -> tempfile.SpooledTemporaryFile[bytes] | None:
+    """The body of `stream` in a spooled file (in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE),
+    or None as soon as it is longer than `limit` (no more of it is read)."""
+    body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+    size = 0
+    while True:
+        piece = stream.read(min(_READ_PIECE, limit + 1 - size))
+        if not piece:
+            return body
+        size += len(piece)
+        if size > limit:
+            body.close()
+            return None
+        body.write(piece)
+
+
+def _too_large(limit: int, length: int | None) -> JsonResponse:
+    given = f"{length} 字节" if length is not None else "超过上限"
+    given_en = f"{length} bytes" if length is not None else "over the limit"
+    return JsonResponse(
+        {
+            "code": "request_too_large",
+            "message": f"请求内容过大: {given}, 上限 {limit} 字节",
+            "message_en": f"request body too large: {given_en}, limit {limit}",
+            "fields": {"body": f"最多 {limit} 字节 / at most {limit} bytes"},
+        },
+        status=413,
+    )
+
+
+# django-csp's per-view changes (decorators) and exemptions, as attributes of a response
+_CSP_PER_VIEW = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt",
+                 "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro")
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (settings.CONTENT_SECURITY_POLICY), with the header of a
+    response that used no nonce and no per-view policy (nearly all: every API answer)
+    built once per value of the settings instead of at every response: measured 93 µs
+    → 14 µs a response. Any other response (and every response with DEBUG on) takes
+    django-csp's own path."""
+
+    _built: tuple[Any, Any, str, str] | None = None
+
+    def process_response(self, request: HttpRequest,
+                         response: HttpResponseBase) -> HttpResponseBase:
+        if (settings.DEBUG or getattr(request, "_csp_nonce", None) is not None
+                or any(hasattr(response, name) for name in _CSP_PER_VIEW)):
+            return super().process_response(request, response)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        built = self._built
+        if built is None or built[0] is not policy or built[1] is not report_only:
+            built = self._built = (policy, report_only, build_policy(),
+                                   build_policy(report_only=True))
+        for header, value, config in ((CSP_HEADER, built[2], policy),
+                                      (CSP_HEADER_REPORT_ONLY, built[3], report_only)):
+            excluded = tuple((config or {}).get("EXCLUDE_URL_PREFIXES") or ())
+            if value and header not in response and not (
+                    excluded and request.path_info.startswith(excluded)):
+                response[header] = value
+        # as django-csp does: a nonce asked for after the header is written is an error
+        request.csp_nonce = CheckableLazyObject(  # type: ignore[attr-defined]
+            self._csp_nonce_post_response)
+        return response
 
 
 class ChineseFirstLocaleMiddleware:

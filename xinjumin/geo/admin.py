@@ -1,50 +1,59 @@
+"""Geography admin: reference data (domain.md §3), view only, for the system admin (who
+runs the system) and the city admin. Districts and streets are loaded by a migration from
+fixtures/geography.json; complexes, buildings and units come with the data, never by hand
+here (a change here would leave no audit event). No personal data: not audited, refusals
+are (accounts.admin_base)."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 
+from xinjumin.accounts.admin_base import ScopedInline, ViewOnlyAdmin, roles
+from xinjumin.accounts.roles import Role
 from xinjumin.geo.models import Building, Complex, District, Street, Unit
 
 
-class StreetInline(admin.TabularInline):
+class _Geography(ViewOnlyAdmin):
+    may_view = staticmethod(roles(Role.SYSTEM_ADMIN, Role.CITY_ADMIN))
+    audited = False
+
+
+class StreetInline(ScopedInline):
     model = Street
-    extra = 0
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(_Geography):
     list_display = ("code", "name", "name_en")
     search_fields = ("code", "name", "name_en")
     inlines = [StreetInline]
 
 
 @admin.register(Street)
-class StreetAdmin(admin.ModelAdmin):
+class StreetAdmin(_Geography):
     list_display = ("code", "name", "district")
     list_filter = ("district",)
     search_fields = ("code", "name")
 
 
-class BuildingInline(admin.TabularInline):
+class BuildingInline(ScopedInline):
     model = Building
-    extra = 0
 
 
 @admin.register(Complex)
-class ComplexAdmin(admin.ModelAdmin):
+class ComplexAdmin(_Geography):
     list_display = ("code", "name", "street", "district")
     list_filter = ("district",)
     search_fields = ("code", "name")
-    autocomplete_fields = ("street",)
-    exclude = ("district",)
     inlines = [BuildingInline]
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(ScopedInline):
     model = Unit
-    extra = 0
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(_Geography):
     list_display = ("__str__", "complex")
     search_fields = ("complex__name", "number")
-    autocomplete_fields = ("complex",)
     inlines = [UnitInline]

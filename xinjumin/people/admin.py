@@ -1,7 +1,10 @@
 """Resident and employer admin: view only, masked values only, scoped by role.
 
-Residents come from accounts.access.residents_in_scope (a clerk sees their district),
-opening one goes through access_resident (audited "resident.read"), and changes go
+Open to the district admin (their district, or street) and the city admin; window staff
+and reviewers read residents in the back office (accounts.admin_base has the table).
+Residents come from accounts.access.residents_in_scope, opening one goes through
+access_resident (audited "resident.read", a refusal "resident.read_refused"), lists,
+searches and views are "admin.*" audit events (accounts.admin_base), and changes go
 through the services (with their audit events), never through these pages.
 """
 
@@ -10,25 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from xinjumin.accounts.access import (
-    access_resident,
-    can_read_residents,
-    residents_in_scope,
-)
-from xinjumin.accounts.admin_base import ViewOnlyAdmin
+from xinjumin.accounts.access import access_resident, residents_in_scope
+from xinjumin.accounts.admin_base import ViewOnlyAdmin, roles
+from xinjumin.accounts.roles import Role
 from xinjumin.core.errors import DomainError
 from xinjumin.people.models import Employer, Resident
 from xinjumin.people.selectors import resident_search
 
 
-class _ViewOnly(ViewOnlyAdmin):
-    may_view = staticmethod(can_read_residents)
-
-
 @admin.register(Resident)
-class ResidentAdmin(_ViewOnly):
+class ResidentAdmin(ViewOnlyAdmin):
+    may_view = staticmethod(roles(Role.DISTRICT_ADMIN, Role.CITY_ADMIN))
     list_display = ("pk", "masked_name", "masked_id_number", "masked_phone", "gender",
                     "district", "street", "registered_on")
     list_filter = ("district",)
@@ -51,14 +49,17 @@ class ResidentAdmin(_ViewOnly):
     def masked_phone(self, obj: Resident) -> str:
         return obj.masked_phone
 
-    def get_queryset(self, request: HttpRequest) -> Any:
-        return residents_in_scope(user=request.user)
+    def scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset & residents_in_scope(user=user)
 
     def get_search_results(self, request: HttpRequest, queryset: Any,
                            search_term: str) -> tuple[Any, bool]:
         return resident_search(queryset=queryset, q=search_term), False
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+    def scoped_object(self, request: HttpRequest, object_id: str,
+                      from_field: str | None = None) -> Any:
+        if from_field not in (None, "id"):
+            return None
         try:
             return access_resident(user=request.user, resident_id=object_id, purpose="admin")
         except DomainError:
@@ -66,7 +67,8 @@ class ResidentAdmin(_ViewOnly):
 
 
 @admin.register(Employer)
-class EmployerAdmin(_ViewOnly):
+class EmployerAdmin(ViewOnlyAdmin):
+    may_view = staticmethod(roles(Role.CITY_ADMIN))
     list_display = ("uscc", "name", "district")
     list_filter = ("district",)
     search_fields = ("=uscc", "name")

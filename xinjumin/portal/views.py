@@ -29,6 +29,7 @@ from xinjumin.accounts.access import access_own_resident
 from xinjumin.accounts.models import SmsMessage
 from xinjumin.accounts.roles import Role
 from xinjumin.accounts.sms import LocalOutboxBackend, phone_hash, phone_parse
+from xinjumin.core.addresses import client_address
 from xinjumin.core.errors import DomainError
 from xinjumin.core.web import form_add_domain_error, is_htmx
 from xinjumin.people import selectors as people_selectors
@@ -39,8 +40,10 @@ COUNTDOWN_MAX = 300  # a longer wait (the hourly limit) is said in words, not co
 
 
 def outbox_enabled() -> bool:
-    """The demo outbox exists only while the local (demo) SMS gateway is configured."""
-    return issubclass(import_string(settings.SMS_BACKEND), LocalOutboxBackend)
+    """The demo outbox exists only in development and tests, and only while the local
+    (demo) SMS gateway is configured (production refuses that gateway at start-up)."""
+    return settings.XJM_ENV in ("development", "test") and issubclass(
+        import_string(settings.SMS_BACKEND), LocalOutboxBackend)
 
 
 def is_resident(user) -> bool:  # type: ignore[no-untyped-def]
@@ -118,7 +121,8 @@ def send_code(request: HttpRequest) -> HttpResponse:
     status, sent, wait = 400, False, 0
     if phone_form.is_valid():
         try:
-            account_services.sms_code_request(phone=phone_form.cleaned_data["phone"])
+            account_services.sms_code_request(phone=phone_form.cleaned_data["phone"],
+                                              address=client_address(request))
         except DomainError as error:
             form_add_domain_error(phone_form, error)
             status = error.status

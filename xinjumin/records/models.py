@@ -32,7 +32,13 @@ from xinjumin.records.fields import PayloadField
 
 
 class ImportBatch(models.Model):
-    """One import: a file, a back-office upload, or one API call."""
+    """One import: a file, a back-office upload, or one API call.
+
+    A running batch names its process (`owner_host`, `owner_pid`) and keeps `heartbeat_at`
+    fresh (every committed chunk): a batch whose process is gone, or whose heartbeat is too
+    old, is marked "interrupted" (services.records_mark_interrupted); its committed chunks
+    stay, and importing the same rows again completes them.
+    """
 
     class Channel(models.TextChoices):
         FILE = "file", _("文件")
@@ -43,6 +49,7 @@ class ImportBatch(models.Model):
         RUNNING = "running", _("进行中")
         DONE = "done", _("完成")
         FAILED = "failed", _("失败")
+        INTERRUPTED = "interrupted", _("已中断")
 
     COUNTS = ("created", "updated", "unchanged", "ignored", "conflict", "retracted",
               "rejected")
@@ -56,8 +63,11 @@ class ImportBatch(models.Model):
                               on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=8, choices=Status.choices,
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices,
                               default=Status.RUNNING)
+    owner_host = models.CharField(_("进程主机"), max_length=255, blank=True)
+    owner_pid = models.IntegerField(_("进程号"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
     rows = models.IntegerField(_("已处理行数"), default=0)
     created = models.IntegerField(_("新增"), default=0)
@@ -70,6 +80,9 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        # the running batches (a handful among millions of API calls' batches)
+        indexes = [models.Index(fields=["status"], name="records_batch_running",
+                                condition=models.Q(status="running"))]
         verbose_name = _("导入批次")
         verbose_name_plural = _("导入批次")
 

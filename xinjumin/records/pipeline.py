@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 
-from points import Record, RowError
+from points import VERSION_MAX, Record, RowError
 from xinjumin.core.crypto import current_key_id
 from xinjumin.records.codec import COMPLEX_TYPES, HashCache, digest_text, payload_json
 from xinjumin.records.store import CurrentRow, Sealer, id_hasher
@@ -75,6 +75,12 @@ class Preparer:
         for row, r in chunk:
             if not isinstance(r, Record):
                 append((row, r))
+                continue
+            if not 1 <= r.version <= VERSION_MAX:  # a Record built by a caller, not parsed
+                append((row, [RowError(
+                    row, r.record_id, "version", "invalid_version",
+                    f"字段 version 应为 1 到 {VERSION_MAX} 的整数, 收到 {r.version}",
+                    f"version must be an integer from 1 to {VERSION_MAX}, got {r.version}")]))
                 continue
             idn, type_ = r.id_number, r.type
             subject = memo.get(idn) if idn else ""

@@ -8,6 +8,11 @@ versions of the chunk's keys, decide (a row sees the earlier rows of its chunk),
 history, the current rows and the rejections, find whom to re-score, add the batch counts;
 after commit the `records_changed` signal. Each row is all-or-nothing; a killed import
 run again ends in the same state as one clean run (applied rows come back "unchanged").
+
+A batch names its process and beats at every chunk; `records_mark_interrupted` marks the
+running batches whose process is gone (killed) "interrupted", with an audit event
+(records.import_interrupted): at the worker's start, every few minutes (records.tasks)
+and before each new import.
 """
 
 from __future__ import annotations
@@ -29,8 +34,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from points import FileError, Outcome, Record, RowError, RowParser, decide, read_file
+from points import (
+    FileError,
+    Outcome,
+    Record,
+    RowError,
+    RowParser,
+    control_character,
+    decide,
+    read_file,
+)
 from xinjumin.audit.services import audit_record
+from xinjumin.core.owners import Owners, this_host
 from xinjumin.records.codec import compared_form, mask_ids
 from xinjumin.records.models import (
     ImportBatch,
@@ -55,6 +70,7 @@ from xinjumin.records.store import (
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
+STALE_AFTER = dt.timedelta(minutes=10)  # a running batch without a heartbeat for this long
 KILL_HOOK_ENV = "XJM_RECORDS_TEST_KILL_IN_CHUNK"  # tests only: SIGKILL inside chunk N
 _RETRIES = 3
 
@@ -67,11 +83,21 @@ RowInput = Record | list[RowError]
 RowOutcome = dict[str, Any]  # {row, record_id, outcome, errors}: see records_ingest
 
 
+def _text(value: str | None, most: int) -> str:
+    """A value for a text column: control characters written out (PostgreSQL refuses
+    NUL in text), cut to `most` characters."""
+    value = (value or "")[:most]
+    if control_character(value) is None:
+        return value
+    return "".join(c if control_character(c) is None else repr(c)[1:-1] for c in value)[:most]
+
+
 def _rejection(batch: ImportBatch, row: int, record_id: str | None, source: str,
                type_: str, field: str | None, code: str, zh: str, en: str) -> RowRejection:
-    return RowRejection(batch=batch, row=row, record_id=(record_id or "")[:64],
-                        source=source or "", type=type_ or "", field=(field or "")[:64],
-                        code=code[:40], message=mask_ids(zh), message_en=mask_ids(en))
+    return RowRejection(batch=batch, row=row, record_id=_text(record_id, 64),
+                        source=_text(source, 16), type=_text(type_, 32),
+                        field=_text(field, 64), code=_text(code, 40),
+                        message=_text(mask_ids(zh), 4000), message_en=_text(mask_ids(en), 4000))
 
 
 def _outcome_rejection(batch: ImportBatch, row: int, r: Prepared,
@@ -237,7 +263,7 @@ class _Chunk:
     def add_counts(self, *, rows: int) -> None:
         """This chunk's counts added to its batch's (one UPDATE)."""
         self.counts["rows"] = rows
-        ImportBatch.objects.filter(pk=self.batch.pk).update(**{
+        ImportBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now(), **{
             name: F(name) + n for name, n in self.counts.items() if n})
 
     def reject(self, row: int, record_id: str | None, errors: list[RowRejection], *,
@@ -257,12 +283,67 @@ class _Chunk:
                         "message_en": e.message_en} for e in errors]})
 
 
+# The batches this process is running now (their owner is alive by definition).
+_OWNERS = Owners()
+
+
 def _batch_start(*, channel: str, file_name: str = "", actor: Any = None,
                  api_key_id: int | None = None, source: str = "") -> ImportBatch:
-    return ImportBatch.objects.create(
-        channel=channel, file_name=file_name[:255], actor=actor if getattr(
+    now = timezone.now()
+    batch = ImportBatch.objects.create(
+        channel=channel, file_name=_text(file_name, 255), actor=actor if getattr(
             actor, "pk", None) else None, api_key_id=api_key_id, source=source,
-        started_at=timezone.now())
+        started_at=now, heartbeat_at=now, owner_host=this_host(), owner_pid=os.getpid())
+    _OWNERS.start(batch.pk)
+    return batch
+
+
+def _batch_ended(batch: ImportBatch) -> None:
+    _OWNERS.end(batch.pk)
+
+
+def _owner_gone(batch: ImportBatch, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+    """Whether the process of a running batch is gone: on this host, its pid no longer
+    runs (or is this process, which is not running it: the pid was reused); anywhere,
+    its heartbeat is older than `stale_after`."""
+    return _OWNERS.gone(pk=batch.pk, host=batch.owner_host, pid=batch.owner_pid,
+                        beat=batch.heartbeat_at or batch.started_at, now=now,
+                        stale_after=stale_after)
+
+
+def records_mark_interrupted(*, stale_after: dt.timedelta = STALE_AFTER) -> list[int]:
+    """Mark "interrupted" every running batch whose process is gone (see _owner_gone),
+    each with an audit event records.import_interrupted (batch id, rows committed, the
+    counts). Its committed chunks stay: importing the same rows again completes them
+    (they come back "unchanged", nothing is counted twice). Exactly once per batch: the
+    UPDATE is conditional on the batch still running with the heartbeat seen. Returns
+    the ids of the batches marked."""
+    now = timezone.now()
+    marked: list[int] = []
+    for batch in ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING):
+        if not _owner_gone(batch, now, stale_after):
+            continue
+        with transaction.atomic():
+            done = ImportBatch.objects.filter(
+                pk=batch.pk, status=ImportBatch.Status.RUNNING,
+                heartbeat_at=batch.heartbeat_at,
+            ).update(status=ImportBatch.Status.INTERRUPTED, finished_at=now,
+                     error="interrupted: its process stopped before the end "
+                           f"({batch.owner_host} pid {batch.owner_pid})"[:2000])
+            if not done:  # it moved on meanwhile, or another process marked it
+                continue
+            audit_record(action="records.import_interrupted", object_type="import_batch",
+                         object_id=batch.pk, actor="system",
+                         detail={"batch": batch.pk, "rows": batch.rows,
+                                 "channel": batch.channel, "file": batch.file_name,
+                                 "source": batch.source,
+                                 "last_heartbeat": (batch.heartbeat_at or batch.started_at
+                                                    ).isoformat(),
+                                 **batch.counts()})
+        log.warning("import batch %s marked interrupted after %s committed rows",
+                    batch.pk, batch.rows)
+        marked.append(batch.pk)
+    return marked
 
 
 def _commit_chunk(batch: ImportBatch, scope: SourceScope | None, chunk: list[Item], *,
@@ -323,9 +404,12 @@ def _gc_relaxed() -> Iterator[None]:
 
 def _run(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *, chunk_size: int,
          scope: SourceScope | None, report: bool, actor: Any) -> list[RowOutcome]:
-    with _gc_relaxed(), tuned_connection():
-        return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope, report=report,
-                           actor=actor)
+    try:
+        with _gc_relaxed(), tuned_connection():
+            return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope,
+                               report=report, actor=actor)
+    finally:
+        _batch_ended(batch)
 
 
 def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
@@ -376,25 +460,36 @@ def records_import_file(*, path: str | PathLike[str], channel: str = "file",
     one rejection at row 0. `channel` is "file" (command line) or "upload" (back office).
     """
     path = Path(path)
+    records_mark_interrupted()  # a killed run of this file before: marked, then completed
     batch = _batch_start(channel=channel, file_name=file_name or path.name, actor=actor)
     try:
         rows = read_file(path, today=today)
     except FileError as e:
-        with transaction.atomic():
-            RowRejection.objects.create(batch=batch, row=0, code=e.code[:40],
-                                        message=mask_ids(e.message),
-                                        message_en=mask_ids(e.message_en))
-            batch.status = ImportBatch.Status.FAILED
-            batch.error = e.message_en
-            batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "error", "finished_at"])
-            audit_record(action="records.import", object_type="import_batch",
-                         object_id=batch.pk, actor=actor,
-                         detail={"channel": channel, "file": batch.file_name,
-                                 "failed": e.code})
+        _batch_ended(batch)
+        _file_rejected(batch, e, actor)
         return batch
-    _run(batch, rows, chunk_size=chunk_size, scope=None, report=False, actor=actor)
+    try:
+        _run(batch, rows, chunk_size=chunk_size, scope=None, report=False, actor=actor)
+    except FileError as e:  # damaged further on (.xlsx, Parquet): the rows before stay
+        _file_rejected(batch, e, actor)
     return batch
+
+
+def _file_rejected(batch: ImportBatch, e: FileError, actor: Any) -> None:
+    """A file rejected whole (or from some row on): one rejection at row 0, the batch
+    failed (its committed chunks, if any, stay), audited."""
+    with transaction.atomic():
+        RowRejection.objects.create(batch=batch, row=0, code=e.code[:40],
+                                    message=mask_ids(e.message)[:2000],
+                                    message_en=mask_ids(e.message_en)[:2000])
+        batch.status = ImportBatch.Status.FAILED
+        batch.error = e.message_en[:2000]
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "error", "finished_at"])
+        audit_record(action="records.import", object_type="import_batch",
+                     object_id=batch.pk, actor=actor,
+                     detail={"channel": batch.channel, "file": batch.file_name,
+                             "failed": e.code, "rows": batch.rows})
 
 
 def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = None,
@@ -418,6 +513,7 @@ def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = No
             else:
                 yield i, parser.parse(item, row=i)
 
+    records_mark_interrupted()
     batch = _batch_start(channel=channel, actor=actor, api_key_id=api_key_id,
                          source=source_scope[0] if source_scope else "")
     outcomes = _run(batch, items(), chunk_size=chunk_size, scope=source_scope, report=True,

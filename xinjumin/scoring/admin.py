@@ -1,40 +1,31 @@
 """Scoring admin: read-only views of indicator versions, runs and stored scores.
 
 Changes go through the services (upload / publish with their validation, permission
-checks and audit events), never through these pages. Stored scores are personal data:
-only roles that read residents see them, and only hashes, never ID numbers, are listed."""
+checks and audit events), never through these pages. Stored scores are personal data (a
+breakdown names blood donations, credit and criminal records: domain.md §13): the
+district admin sees those of the residents in their scope and the city admin those of
+every resident, by accounts.access.residents_in_scope; window staff and reviewers read
+scores in the back office. Only hashes, never ID numbers, are listed; lists, searches and
+views are audit events (accounts.admin_base has the table of who sees what)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
 
-from xinjumin.accounts.access import can_read_residents, otp_verified
+from xinjumin.accounts.access import residents_in_scope
+from xinjumin.accounts.admin_base import ViewOnlyAdmin, roles
 from xinjumin.accounts.roles import Role
 from xinjumin.scoring.models import IndicatorSystem, ScoreRun, StoredScore
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def _config_reader(request: HttpRequest) -> bool:
-    user = request.user
-    return (getattr(user, "role", None) in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN)
-            and otp_verified(user))
-
-
 @admin.register(IndicatorSystem)
-class IndicatorSystemAdmin(_ReadOnly):
+class IndicatorSystemAdmin(ViewOnlyAdmin):
+    # District admins work on their own layer in the back office (/staff/indicators/).
+    may_view = staticmethod(roles(Role.CITY_ADMIN))
+    audited = False
     list_display = ("id", "profile", "layer", "status", "effective_from", "short_hash",
                     "uploaded_at", "published_at")
     list_filter = ("layer", "status")
@@ -46,27 +37,18 @@ class IndicatorSystemAdmin(_ReadOnly):
     def short_hash(self, obj: IndicatorSystem) -> str:
         return obj.content_hash[:12]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _config_reader(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _config_reader(request)
-
 
 @admin.register(ScoreRun)
-class ScoreRunAdmin(_ReadOnly):
+class ScoreRunAdmin(ViewOnlyAdmin):
+    may_view = staticmethod(roles(Role.CITY_ADMIN, Role.SYSTEM_ADMIN))
+    audited = False
     list_display = ("id", "kind", "as_of", "count", "seconds", "started_at")
     list_filter = ("kind",)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _config_reader(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _config_reader(request)
-
 
 @admin.register(StoredScore)
-class StoredScoreAdmin(_ReadOnly):
+class StoredScoreAdmin(ViewOnlyAdmin):
+    may_view = staticmethod(roles(Role.DISTRICT_ADMIN, Role.CITY_ADMIN))
     list_display = ("id", "short_subject", "as_of", "home_district", "common", "score",
                     "frozen", "source", "is_current")
     list_filter = ("is_current", "source", "home_district")
@@ -77,8 +59,8 @@ class StoredScoreAdmin(_ReadOnly):
     def short_subject(self, obj: StoredScore) -> str:
         return obj.subject_hash[:12] + "…"
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_residents(request.user) and otp_verified(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_residents(request.user) and otp_verified(request.user)
+    def scope(self, user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # A score is a resident's: in scope when its subject is (StoredScore.subject_hash
+        # is Resident.id_hash), by the one scope function of accounts.access.
+        return queryset.filter(
+            subject_hash__in=residents_in_scope(user=user).values("id_hash"))

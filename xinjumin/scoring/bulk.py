@@ -7,6 +7,13 @@
     rows stop being current, the new rows go in (COPY on PostgreSQL, executemany on
     SQLite).
 
+A run is recorded "running" before it starts (committed: host, pid, a heartbeat at each
+phase) and "done" in the transaction that stores the scores, so a killed run leaves the
+previous scores untouched and its ScoreRun running; `scores_mark_interrupted` marks such a
+run "interrupted" with an audit event (scoring.run_interrupted): before each nightly, at
+the worker's start and every five minutes (scoring.tasks). Running it again stores each
+resident's score once (one current row per subject: storedscore_one_current).
+
 The population engine gives points per item but no record ids, so nightly rows have
 `explanation = NULL`; `services.score_explain` explains a row on first read.
 """
@@ -14,6 +21,8 @@ The population engine gives points per item but no record ids, so nightly rows h
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -28,13 +37,19 @@ from django.utils import timezone
 from points import DISTRICT_CODES, RuleSet, district_item_column, score_population
 from xinjumin.audit.services import audit_record
 from xinjumin.core.crypto import KeyedHasher
+from xinjumin.core.owners import Owners, this_host
 from xinjumin.people.models import Resident
 from xinjumin.scoring import sources
 from xinjumin.scoring.models import ScoreRun, StoredScore
 from xinjumin.scoring.rulesets import rule_set_in_force
 from xinjumin.scoring.stored import CITY, HOME, rows_encode, rows_frame, rows_write
 
+log = logging.getLogger(__name__)
+
 CHUNK = 500_000
+# A running nightly whose heartbeat is older than this is taken as dead whatever its host
+# (the store phase, one transaction, beats not; a city's takes minutes).
+STALE_AFTER = dt.timedelta(hours=2)
 SUBJECT_HASHES = Path("subjects") / "hashes.parquet"
 
 def _subject_hashes(ids: pl.Series) -> pl.Series:
@@ -102,6 +117,68 @@ def _hash_frame(frames: dict, feeds_dir: Path | None) -> pl.DataFrame:
     return _with_hashes(pl.DataFrame({"id_number": ids}), feeds_dir)
 
 
+# The runs this process is running now (their owner is alive by definition).
+_OWNERS = Owners()
+
+
+def _owner_gone(run: ScoreRun, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+    """Whether the process of a running run is gone: on this host, its pid no longer runs
+    (or is this process, which is not running it); anywhere, its heartbeat is older than
+    `stale_after`."""
+    return _OWNERS.gone(pk=run.pk, host=run.owner_host, pid=run.owner_pid,
+                        beat=run.heartbeat_at or run.started_at, now=now,
+                        stale_after=stale_after)
+
+
+def _mark_interrupted(run: ScoreRun, now: dt.datetime, reason: str) -> bool:
+    """Mark one running run interrupted, with its audit event; exactly once (conditional
+    on the run still running with the heartbeat seen)."""
+    with transaction.atomic():
+        done = ScoreRun.objects.filter(
+            pk=run.pk, status=ScoreRun.Status.RUNNING, heartbeat_at=run.heartbeat_at,
+        ).update(status=ScoreRun.Status.INTERRUPTED, finished_at=now,
+                 detail={**run.detail, "interrupted": reason})
+        if not done:  # it ended meanwhile, or another process marked it
+            return False
+        audit_record(action="scoring.run_interrupted", object_type="score_run",
+                     object_id=run.pk, actor="system",
+                     detail={"run": run.pk, "kind": run.kind, "as_of": run.as_of.isoformat(),
+                             "rule_set": run.rule_set_hash, "reason": reason,
+                             "owner": f"{run.owner_host} pid {run.owner_pid}",
+                             "last_heartbeat": (run.heartbeat_at or run.started_at
+                                                ).isoformat()})
+    log.warning("score run %s marked interrupted (%s)", run.pk, reason)
+    return True
+
+
+def scores_mark_interrupted(*, stale_after: dt.timedelta = STALE_AFTER) -> list[int]:
+    """Mark "interrupted" every running re-score run whose process is gone (killed), each
+    with an audit event scoring.run_interrupted. Nothing else changes: a killed run's
+    store transaction never committed, so the previous scores stand. Returns the ids
+    marked."""
+    now = timezone.now()
+    return [run.pk for run in ScoreRun.objects.filter(status=ScoreRun.Status.RUNNING)
+            if _owner_gone(run, now, stale_after)
+            and _mark_interrupted(run, now, "process gone")]
+
+
+def _run_start(*, as_of: dt.date, rule_set_hash: str) -> ScoreRun:
+    now = timezone.now()
+    run = ScoreRun.objects.create(
+        kind=ScoreRun.Kind.NIGHTLY, status=ScoreRun.Status.RUNNING, as_of=as_of,
+        rule_set_hash=rule_set_hash, started_at=now, heartbeat_at=now, owner_host=this_host(),
+        owner_pid=os.getpid())
+    _OWNERS.start(run.pk)
+    return run
+
+
+def _beat(run: ScoreRun, phase: str) -> None:
+    """A heartbeat between phases (committed; the store phase is one transaction)."""
+    run.heartbeat_at = timezone.now()
+    ScoreRun.objects.filter(pk=run.pk, status=ScoreRun.Status.RUNNING).update(
+        heartbeat_at=run.heartbeat_at, detail={"phase": phase})
+
+
 def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
                        keep_days: int | None = None) -> ScoreRun:
     """Nightly: score every registered resident as of D (default today) under the rule set
@@ -113,7 +190,22 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
     if keep_days is None:
         keep_days = int(getattr(settings, "XJM_SCORING_KEEP_DAYS", 0))
     rule_set = rule_set_in_force(as_of=as_of)
-    started, t0 = timezone.now(), time.perf_counter()
+    scores_mark_interrupted()  # a killed run before this one: marked, then done again
+    run = _run_start(as_of=as_of, rule_set_hash=rule_set.content_hash)
+    try:
+        return _rescore_all(as_of=as_of, rule_set=rule_set, chunk=chunk, keep_days=keep_days,
+                            run=run)
+    except BaseException as exc:
+        run.refresh_from_db()
+        _mark_interrupted(run, timezone.now(), f"error: {type(exc).__name__}")
+        raise
+    finally:
+        _OWNERS.end(run.pk)
+
+
+def _rescore_all(*, as_of: dt.date, rule_set: RuleSet, chunk: int, keep_days: int,
+                 run: ScoreRun) -> ScoreRun:
+    t0 = time.perf_counter()
     timings: dict[str, float] = {}
     vendor = connection.vendor
     # Python work (keyed hashes when the population comes from files, row encoding) runs
@@ -133,6 +225,7 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
         assert isinstance(df, pl.DataFrame)
         del frames, population
         timings["score"] = time.perf_counter() - t
+        _beat(run, "score")
         t = time.perf_counter()
         if not isinstance(hashes, pl.DataFrame):
             hashes = hashes.result()
@@ -142,6 +235,7 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
                             .sort("subject_hash"), rule_set)
         del hashes
         timings["hash"] = time.perf_counter() - t
+        _beat(run, "store")
         computed_at = timezone.now()
         table = StoredScore._meta.db_table
 
@@ -167,12 +261,18 @@ def scores_rescore_all(*, as_of: dt.date | None = None, chunk: int = CHUNK,
                 store += time.perf_counter() - t
             timings.update(build_wait=build, store=store)
             seconds = time.perf_counter() - t0
-            run = ScoreRun.objects.create(
-                kind=ScoreRun.Kind.NIGHTLY, as_of=as_of, rule_set_hash=rule_set.content_hash,
-                started_at=started, finished_at=timezone.now(), count=df.height,
-                seconds=Decimal(f"{seconds:.2f}"),
-                detail={"seconds": {k: round(v, 2) for k, v in timings.items()},
-                        "database": vendor})
+            finished = {"finished_at": timezone.now(), "count": df.height,
+                        "seconds": Decimal(f"{seconds:.2f}"),
+                        "detail": {"seconds": {k: round(v, 2) for k, v in timings.items()},
+                                   "database": vendor}}
+            if not ScoreRun.objects.filter(pk=run.pk, status=ScoreRun.Status.RUNNING
+                                           ).update(status=ScoreRun.Status.DONE, **finished):
+                # marked interrupted meanwhile (a stale heartbeat): its audit event says
+                # so, and this run's scores roll back; the next nightly stores them
+                raise RuntimeError(f"score run {run.pk} was marked interrupted meanwhile")
+            for name, value in finished.items():
+                setattr(run, name, value)
+            run.status = ScoreRun.Status.DONE
             audit_record(action="scores.rescore_all", object_type="score_run",
                          object_id=run.pk, actor="system",
                          detail={"as_of": as_of.isoformat(),

@@ -9,7 +9,9 @@
   Points are stored as integer hundredths of a point (exact; "82.25" ↔ 8225) in compact
   JSON (format: `scoring.stored`); `is_current` marks the one current row per subject
   (partial unique index).
-- `ScoreRun`: one nightly (population) or event (per-subject) re-score run.
+- `ScoreRun`: one nightly (population) or event (per-subject) re-score run. A nightly run
+  is recorded "running" at its start with its process (host, pid) and a heartbeat; a run
+  whose process died is marked "interrupted" (bulk.scores_mark_interrupted).
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ class ScoreRun(models.Model):
         NIGHTLY = "nightly", _("夜间全量")
         SUBJECTS = "subjects", _("按人重算")
 
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("完成")
+        INTERRUPTED = "interrupted", _("已中断")
+
     kind = models.CharField(max_length=10, choices=Kind.choices)
     as_of = models.DateField()
     rule_set_hash = models.CharField(max_length=64)
@@ -85,9 +92,17 @@ class ScoreRun(models.Model):
     count = models.IntegerField(default=0)
     seconds = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # runs recorded when they end (per subjects) are done; the nightly says "running"
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices,
+                              default=Status.DONE)
+    owner_host = models.CharField(max_length=255, blank=True)
+    owner_pid = models.IntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="scorerun_status",
+                                condition=models.Q(status="running"))]
         verbose_name = _("重算批次")
         verbose_name_plural = _("重算批次")
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import close_db, db_periodic_task, db_task, on_startup
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +39,20 @@ def indicator_compare_task(version_id: int, as_of: str | None = None) -> dict:
     version = IndicatorSystem.objects.get(pk=version_id)
     day = dt.date.fromisoformat(as_of) if as_of else None
     return indicator_compare(version=version, as_of=day)
+
+
+@on_startup()
+@close_db
+def mark_interrupted_runs_at_start() -> None:
+    """At the worker's start: the nightly that a killed worker left running is marked."""
+    from xinjumin.scoring.bulk import scores_mark_interrupted
+
+    scores_mark_interrupted()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def mark_interrupted_runs() -> list[int]:
+    """Every five minutes: runs of any other process (`xjm scores rescore --all`)."""
+    from xinjumin.scoring.bulk import scores_mark_interrupted
+
+    return scores_mark_interrupted()

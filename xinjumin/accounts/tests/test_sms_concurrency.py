@@ -20,6 +20,7 @@ from xinjumin.core.errors import DomainError
 from xinjumin.people.services import resident_create
 
 PHONE = "13500000005"
+ADDRESS = "10.0.0.1"
 
 
 def test_same_code_twice_at_once_logs_in_once(transactional_db):
@@ -27,7 +28,7 @@ def test_same_code_twice_at_once_logs_in_once(transactional_db):
         pytest.skip("needs concurrent writers (PostgreSQL)")
     resident_create(id_number="11010519491231002X", name="王芳", district="330212",
                     phone=PHONE)
-    sms_code_request(phone=PHONE)
+    sms_code_request(address=ADDRESS, phone=PHONE)
     code = re.search(r"(\d{6})", sms_outbox_latest(phone=PHONE)).group(1)
     barrier = threading.Barrier(2, timeout=10)
     results: list[object] = []

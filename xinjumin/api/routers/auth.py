@@ -19,6 +19,7 @@ from xinjumin.api.schemas import (
     StaffTokenIn,
     TokenOut,
 )
+from xinjumin.core.addresses import client_address
 
 router = Router(tags=["auth"])
 
@@ -39,9 +40,11 @@ def _token_out(user: Any, kind: str) -> dict[str, Any]:
 @router.post("/sms-code", auth=None, response={202: MessageOut, 400: ErrorOut, 429: ErrorOut},
              summary="发送登录验证码 / Send a login code by SMS")
 def sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status:
-    """向已登记的手机号发送 6 位验证码; 未登记的号码得到相同答复 (不泄露是否登记) /
-    Sends a 6-digit code to a registered number; an unknown number gets the same answer."""
-    accounts.sms_code_request(phone=payload.phone)
+    """向已登记的手机号发送 6 位验证码; 未登记的号码得到相同答复 (不泄露是否登记); 每个号码
+    及每个客户端地址请求次数有限 (429) / Sends a 6-digit code to a registered number; an
+    unknown number gets the same answer; requests per number and per client address are
+    limited (429)."""
+    accounts.sms_code_request(phone=payload.phone, address=client_address(request))
     return Status(202, {"message": "如该号码已登记, 验证码已发送, 5 分钟内有效",
                  "message_en": "if the number is registered, a code was sent (valid 5 minutes)"})
 

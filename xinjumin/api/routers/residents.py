@@ -9,6 +9,7 @@ from ninja import Field as F
 from ninja import Header, Path, Query, Router, Schema, Status
 
 from xinjumin.accounts.access import (
+    access_refused,
     access_resident,
     access_resident_full_id,
     residents_in_scope,
@@ -40,9 +41,14 @@ ID_MAX = 2**63 - 1
 _READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
-class ResidentQuery(Schema):
+class ResidentPageQuery(Schema):
+    page: int = F(1, ge=1, le=10_000, description="页码 / page number")
+
+
+class ResidentSearchIn(Schema):
     q: str = F("", max_length=64, pattern=NO_CONTROL,
-               description="姓名片段或完整身份证号 / name part or full ID number")
+               description="姓名片段、完整身份证号或手机号 / name part, full ID number or "
+                           "mobile number")
     page: int = F(1, ge=1, le=10_000, description="页码 / page number")
 
 
@@ -50,22 +56,49 @@ def _related(qs):  # type: ignore[no-untyped-def]
     return qs.select_related("district", "street", "unit__building__complex")
 
 
-@router.get("", response={200: ResidentPageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
-            summary="查询辖区居民 / Search residents in scope")
-def resident_list(request: HttpRequest, filters: Query[ResidentQuery]) -> dict[str, Any]:
-    """在本人职责范围 (区县/街道) 内按姓名或身份证号查询, 结果脱敏 / Search by name or full ID
-    number within the caller's scope (district/street); results are masked."""
+def _resident_page(request: HttpRequest, *, q: str, page: int) -> dict[str, Any]:
     user = request.user
     require_power(user, "resident_read")
-    qs = people.resident_search(queryset=residents_in_scope(user=user), q=filters.q.strip())
+    qs = people.resident_search(queryset=residents_in_scope(user=user), q=q)
     total = qs.count()
-    start = (filters.page - 1) * PAGE_SIZE
+    start = (page - 1) * PAGE_SIZE
     rows = list(_related(qs).order_by("id")[start:start + PAGE_SIZE])
     audit_record(action="resident.search", object_type="resident",
-                 detail={"q_given": bool(filters.q.strip()), "page": filters.page,
+                 detail={"q_given": bool(q), "page": page,
                          "results": len(rows), "ids": [r.pk for r in rows]})
-    return {"items": [resident_out(r) for r in rows], "page": filters.page,
+    return {"items": [resident_out(r) for r in rows], "page": page,
             "page_size": PAGE_SIZE, "total": total}
+
+
+_PAGE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+
+
+@router.get("", response={200: ResidentPageOut, **_PAGE_ERRORS},
+            summary="辖区居民列表 / Residents in scope")
+def resident_list(request: HttpRequest, filters: Query[ResidentPageQuery]) -> dict[str, Any]:
+    """本人职责范围 (区县/街道) 内的居民, 分页, 结果脱敏; 按姓名、身份证号或手机号查询请用
+    POST /residents/search (查询条件不进网址) / The residents within the caller's scope
+    (district/street), a page at a time, masked; to search by name, ID number or phone
+    use POST /residents/search, so that the terms never travel in a URL."""
+    require_power(request.user, "resident_read")
+    if "q" in request.GET:
+        raise DomainError(
+            "invalid_input", "查询条件不能放在网址中, 请用 POST /residents/search",
+            "search terms do not travel in URLs: use POST /residents/search",
+            {"q": "请放在 POST /residents/search 的请求体中 / send it in the body of "
+                  "POST /residents/search"}, 400)
+    return _resident_page(request, q="", page=filters.page)
+
+
+@router.post("/search", response={200: ResidentPageOut, **_PAGE_ERRORS},
+             summary="查询辖区居民 / Search residents in scope")
+def resident_search(request: HttpRequest, payload: ResidentSearchIn) -> dict[str, Any]:
+    """在本人职责范围 (区县/街道) 内按姓名片段、完整身份证号或手机号查询 (身份证号和手机号精确
+    匹配), 结果脱敏; 查询条件在请求体中, 不进网址和访问日志 / Search within the caller's
+    scope (district/street) by name part, full ID number or mobile number (the last two
+    match exactly); results are masked. The terms travel in the body, never in a URL or an
+    access log."""
+    return _resident_page(request, q=payload.q.strip(), page=payload.page)
 
 
 @router.get("/{resident_id}", response={200: ResidentOut, **_READ_ERRORS},
@@ -120,6 +153,8 @@ def resident_records(request: HttpRequest,
 def _district(user: Any, payload: ResidentCreateIn) -> str:
     code = payload.district or user.district_id
     if not code or (user.district_id and code != user.district_id):
+        access_refused(user=user, requested=code or "", purpose="resident_create",
+                       reason="scope")
         raise DomainError("out_of_scope", "只能为本区县登记居民",
                           "you may register residents in your own district only",
                           {"district": "须为经办人所属区县 / must be your district"}, 403)

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DUMP = r'''
 import json, os, django
 django.setup()
+from xinjumin.audit.models import AuditEvent
 from xinjumin.records.models import ImportBatch, RecordVersion, RowRejection, SourceRecord
 current = sorted([r.source, r.record_id, r.type, r.version, r.op, r.subject_hash,
                   r.id_number, r.linked_hash, r.linked_id_number, r.complex_id, r.fields,
@@ -38,8 +39,13 @@ versions = sorted([v.source, v.record_id, v.type, v.version, v.op, v.linked_id_n
 rejections = sorted({(r.row, r.record_id, r.field, r.code, r.message, r.message_en)
                      for r in RowRejection.objects.all()})
 batches = list(ImportBatch.objects.order_by("pk").values_list("status", "rows"))
+counts = {n: sum(getattr(b, n) for b in ImportBatch.objects.all())
+          for n in (*ImportBatch.COUNTS, "rows")}
+interrupted = [[e.object_id, e.detail["batch"], e.detail["rows"]] for e in
+               AuditEvent.objects.filter(action="records.import_interrupted").order_by("seq")]
 print(json.dumps({"current": current, "versions": versions, "rejections": rejections,
-                  "batches": batches}, ensure_ascii=False))
+                  "batches": batches, "counts": counts, "interrupted": interrupted},
+                 ensure_ascii=False))
 '''
 
 
@@ -119,6 +125,7 @@ def test_killed_import_rerun_equals_clean_run(tmp_path: Path, databases: tuple) 
     # Three chunks committed, the fourth rolled back: part of the rows, nothing half done.
     assert partial["batches"] == [["running", 300]]
     assert 0 < len(partial["current"]) < 300
+    assert partial["interrupted"] == []
     rerun = _xjm(killed_env, "feeds", "import", str(feed), "--chunk-size", "100")
     assert rerun.returncode == 1, rerun.stderr
     assert "unchanged=" in rerun.stdout
@@ -129,3 +136,12 @@ def test_killed_import_rerun_equals_clean_run(tmp_path: Path, databases: tuple) 
     codes = {r[3] for r in expected["rejections"]}
     assert {"not_positive", "invalid_op"} <= codes and len(codes) >= 3
     assert final["batches"][-1] == expected["batches"][-1] == ["done", 890]
+    # The killed batch was marked before the rerun, audited with its committed rows.
+    assert final["batches"] == [["interrupted", 300], ["done", 890]]
+    [[object_id, batch_id, rows]] = final["interrupted"]
+    assert object_id == str(batch_id) and rows == 300
+    # Nothing counted twice: what the killed batch applied, the rerun finds unchanged
+    # (or ignored, behind a later version it applied).
+    for name in ("created", "updated", "retracted"):
+        assert final["counts"][name] == expected["counts"][name], name
+    assert final["counts"]["rows"] == 300 + 890

@@ -3,8 +3,9 @@
 The audit table's triggers refuse DELETE (SQLite) and TRUNCATE (PostgreSQL), so Django's
 own flush -- which the test runner calls after every transactional test (pytest-django
 `transactional_db`, `live_server`) -- would fail. This override lifts the triggers for the
-flush and puts them back afterwards. In production it refuses: the audit trail is kept
-(domain.md §13).
+flush and puts them back afterwards, and sets the chain's checkpoint file aside (it names
+a head the emptied table no longer has). In production it refuses: the audit trail is
+kept (domain.md §13).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import CommandError
 from django.core.management.commands.flush import Command as DjangoFlush
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
-_triggers = import_module("xinjumin.audit.migrations.0002_append_only")
+from xinjumin.audit.checkpoints import checkpoints_set_aside
+
+_triggers = import_module("xinjumin.audit.migrations.0003_keyed_chain")
 
 
 class _Editor:
@@ -37,9 +40,12 @@ class Command(DjangoFlush):
     def handle(self, **options: Any) -> None:
         if getattr(settings, "PRODUCTION", False):
             raise CommandError("flush would erase the audit trail: refused in production")
-        editor = _Editor(connections[options["database"]])
-        _triggers.down(None, editor)
+        connection = connections[options["database"]]
+        editor = _Editor(connection)
+        _triggers.triggers_drop(None, editor)
         try:
             super().handle(**options)
         finally:
-            _triggers.up(None, editor)
+            _triggers.triggers_create(None, editor)
+        if options["database"] == DEFAULT_DB_ALIAS:
+            checkpoints_set_aside()

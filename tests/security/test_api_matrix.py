@@ -1,0 +1,170 @@
+"""The API's authorization matrix, over every operation of its OpenAPI document.
+
+For each operation and each persona of tests/personas.py — the resident (张伟明, 鄞州), the
+other resident (李海燕, 海曙), the clerk of 鄞州, the clerk of 海曙, a data source (HRSS's API
+key) and anonymous — the answer is the one in MATRIX: the refusal (401 without a credential
+the operation takes, 403 for a role without the power, 404 outside the scope, whether or
+not the resident exists), or a success whose body stays in the persona's scope. An
+operation added to the API and not to MATRIX fails test_every_operation_is_in_the_matrix,
+so a new endpoint is covered from its first commit. Each refused read of a person (403/404)
+is audited ("resident.read_refused"; tests/api/test_refused_reads.py checks its content).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import API, hrss_key  # noqa: F401 (fixture)
+from tests.client import Client
+from tests.personas import ADULT_YZ_ID, HAISHU, NOBODY_ID, YINZHOU, World
+from tests.security.api_schema import operations
+from xinjumin.audit.models import AuditEvent
+
+RESIDENT, OTHER_RESIDENT = "resident_yz", "resident_hs"
+CLERK_YZ, CLERK_HS = "window_yz", "window_hs"
+SOURCE, ANONYMOUS = "source", "anonymous"
+PERSONAS = (RESIDENT, OTHER_RESIDENT, CLERK_YZ, CLERK_HS, SOURCE, ANONYMOUS)
+PEOPLE = (RESIDENT, OTHER_RESIDENT, CLERK_YZ, CLERK_HS)
+DISTRICT = {RESIDENT: YINZHOU, OTHER_RESIDENT: HAISHU, CLERK_YZ: YINZHOU, CLERK_HS: HAISHU}
+
+
+def _all(status: int, **others: int) -> dict[str, int]:
+    return {p: others.get(p, status) for p in PERSONAS}
+
+
+def _people_only(**statuses: int) -> dict[str, int]:
+    """An operation of PERSON_AUTH: a data source's key and no credential are 401."""
+    return {SOURCE: 401, ANONYMOUS: 401, **statuses}
+
+
+# The target of every /residents/{resident_id} operation is 张伟明 (鄞州): his own record,
+# in the 鄞州 clerk's scope, outside the 海曙 clerk's and the other resident's.
+ONE_RESIDENT = _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 404, CLERK_YZ: 200,
+                               CLERK_HS: 404})
+STAFF_READ = _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403, CLERK_YZ: 200,
+                             CLERK_HS: 404})
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("post", "/auth/logout"): _people_only(**dict.fromkeys(PEOPLE, 204)),
+    # the public login steps: the caller's credential changes nothing (an empty body)
+    ("post", "/auth/resident-token"): _all(400),
+    ("post", "/auth/sms-code"): _all(400),
+    ("post", "/auth/staff-token"): _all(400),
+    ("post", "/feeds/records"): _all(401, **{SOURCE: 200}),
+    ("get", "/geo/districts"): _all(200),
+    ("get", "/me"): _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 200, CLERK_YZ: 403,
+                                    CLERK_HS: 403}),
+    ("get", "/me/score"): _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 200,
+                                          CLERK_YZ: 403, CLERK_HS: 403}),
+    ("get", "/residents"): _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403, CLERK_YZ: 200,
+                                           CLERK_HS: 200}),
+    ("post", "/residents/search"): _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403,
+                                                   CLERK_YZ: 200, CLERK_HS: 200}),
+    # registering someone in 鄞州: only 鄞州's window
+    ("post", "/residents"): _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403,
+                                            CLERK_YZ: 201, CLERK_HS: 403}),
+    ("get", "/residents/{resident_id}"): ONE_RESIDENT,
+    ("get", "/residents/{resident_id}/id-number"): ONE_RESIDENT,
+    ("get", "/residents/{resident_id}/records"): STAFF_READ,
+    ("get", "/residents/{resident_id}/score"): STAFF_READ,
+    ("get", "/sources/me"): _all(401, **{SOURCE: 200}),
+}
+
+OPERATIONS = [(op.method, op.path) for op in operations()]
+
+
+def _body(world: World, method: str, path: str) -> dict[str, Any] | None:
+    if path == "/feeds/records":
+        return {"records": [{"source": "HRSS", "type": "employment", "record_id": "EMP-M1",
+                             "id_number": ADULT_YZ_ID, "kind": "contract",
+                             "district": YINZHOU, "start": "2024-01-01"}]}
+    if (method, path) == ("post", "/residents"):
+        return {"id_number": NOBODY_ID, "name": "赵新", "district": YINZHOU}
+    return {} if method == "post" else None
+
+
+def _client(world: World, persona: str, key: str) -> Client:
+    if persona == SOURCE:
+        return Client(headers={"X-API-Key": key})
+    if persona == ANONYMOUS:
+        return Client()
+    return world.client(persona)  # a new token each time (logout revokes its own)
+
+
+def _call(world: World, persona: str, key: str, method: str, path: str) -> Any:
+    url = API + path.replace("{resident_id}", str(world.adult_yz.pk))
+    client = _client(world, persona, key)
+    body = _body(world, method, path)
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+
+
+def _residents_listed(world: World, persona: str, data: Any) -> None:
+    assert data["items"], persona
+    assert {r["district"]["code"] for r in data["items"]} == {DISTRICT[persona]}
+    ids = {r["id"] for r in data["items"]}
+    mine = {world.adult_yz.pk, world.spouse_yz.pk, world.child_yz.pk}
+    assert (ids == mine) if persona == CLERK_YZ else (ids == {world.adult_hs.pk})
+
+
+def _own(world: World, persona: str, data: Any) -> None:
+    own = world.adult_yz if persona == RESIDENT else world.adult_hs
+    assert data["resident"]["id"] == own.pk
+
+
+def _target(world: World, persona: str, data: Any) -> None:
+    assert data["id"] == world.adult_yz.pk
+
+
+# What a success says about scope, per operation (None: nothing personal in it).
+SCOPE: dict[tuple[str, str], Callable[[World, str, Any], None] | None] = {
+    ("get", "/residents"): _residents_listed,
+    ("post", "/residents/search"): _residents_listed,
+    ("get", "/me"): _own,
+    ("get", "/residents/{resident_id}"): _target,
+    ("get", "/residents/{resident_id}/id-number"): _target,
+}
+
+
+def test_every_operation_is_in_the_matrix():
+    assert OPERATIONS, "the OpenAPI document lists no operation"
+    missing = sorted(set(OPERATIONS) - set(MATRIX))
+    assert not missing, f"add the new operations to MATRIX: {missing}"
+    assert not sorted(set(MATRIX) - set(OPERATIONS)), "MATRIX names removed operations"
+    assert all(set(row) == set(PERSONAS) for row in MATRIX.values())
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_its_answer(world, hrss_key, persona, method, path):  # noqa: F811
+    expected = MATRIX.get((method, path))
+    if expected is None:
+        pytest.fail(f"{method} {path} is not in MATRIX")
+    refused_before = AuditEvent.objects.filter(action="resident.read_refused").count()
+    response = _call(world, persona, hrss_key, method, path)
+    assert response.status_code == expected[persona], (persona, response.content[:300])
+    status = response.status_code
+    if status >= 400:
+        body = response.json()
+        assert set(body) == {"code", "message", "message_en", "fields"}, body
+        assert ADULT_YZ_ID not in response.content.decode()
+    if status in (403, 404) and persona in PEOPLE and method == "get":
+        refused = AuditEvent.objects.filter(action="resident.read_refused")
+        assert refused.count() > refused_before, "a refusal leaves an audit event"
+    check = SCOPE.get((method, path))
+    if status == 200 and check is not None:
+        check(world, persona, response.json())
+
+
+def test_a_resident_that_does_not_exist_is_the_same_404(world):
+    for persona in (OTHER_RESIDENT, CLERK_HS):
+        client = world.client(persona)
+        for suffix in ("", "/id-number"):
+            there = client.get(f"{API}/residents/{world.adult_yz.pk}{suffix}")
+            nowhere = client.get(f"{API}/residents/{world.adult_yz.pk + 10_000}{suffix}")
+            assert there.status_code == nowhere.status_code == 404
+            assert there.json() == nowhere.json()
