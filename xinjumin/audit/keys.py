@@ -7,43 +7,19 @@ still verifies (rotation). Each key at least 32 bytes.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from functools import lru_cache
-
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from xinjumin.audit.chain import UNKEYED
+from xinjumin.core.crypto import key_ring
 
 MIN_KEY_BYTES = 32
-_KID = re.compile(r"[A-Za-z0-9_.-]{1,16}")
-
-
-@lru_cache(maxsize=4)
-def _parse(spec: str) -> dict[str, bytes]:
-    keys: dict[str, bytes] = {}
-    for part in spec.split(","):
-        kid, sep, b64 = part.strip().partition(":")
-        if not sep or not _KID.fullmatch(kid) or kid == UNKEYED:
-            raise ImproperlyConfigured(
-                "XJM_AUDIT_KEYS must look like 'a1:BASE64KEY[,a2:...]' (key ids of up to 16 "
-                f"letters, digits, '.', '_' or '-', not {UNKEYED!r})")
-        try:
-            key = base64.b64decode(b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ImproperlyConfigured(f"XJM_AUDIT_KEYS key {kid!r} is not base64") from None
-        if len(key) < MIN_KEY_BYTES:
-            raise ImproperlyConfigured(
-                f"XJM_AUDIT_KEYS key {kid!r} must be at least {MIN_KEY_BYTES} bytes")
-        keys[kid] = key
-    return keys
 
 
 def audit_keys() -> dict[str, bytes]:
     """Every configured audit key by id."""
-    return _parse(settings.XJM_AUDIT_KEYS)
+    return key_ring(settings.XJM_AUDIT_KEYS, setting="XJM_AUDIT_KEYS",
+                    min_bytes=MIN_KEY_BYTES, max_bytes=1024, reserved=(UNKEYED,))
 
 
 def audit_current_key() -> tuple[str, bytes]:

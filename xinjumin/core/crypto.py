@@ -8,9 +8,11 @@ use the current key id, old values name the key that decrypts them. A keyed hash
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+import re
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -18,20 +20,37 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 NONCE_BYTES = 12
+_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,16}")
 
 
 @lru_cache(maxsize=8)
-def _keys(spec: str) -> dict[str, bytes]:
+def key_ring(spec: str, *, setting: str, min_bytes: int = 32, max_bytes: int = 32,
+             reserved: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Keys by id from a setting "kid:base64key[,kid:base64key...]" (one format for every
+    key list: the data keys, the audit chain's keys); an id is up to 16 letters, digits,
+    '.', '_' or '-', none of `reserved`; a malformed entry names the setting."""
     keys: dict[str, bytes] = {}
     for part in spec.split(","):
         kid, sep, b64 = part.strip().partition(":")
-        if not sep or not kid or "$" in kid:
-            raise ImproperlyConfigured("XJM_DATA_KEYS must look like 'k1:BASE64KEY[,k2:...]'")
-        key = base64.b64decode(b64)
-        if len(key) != 32:
-            raise ImproperlyConfigured(f"XJM_DATA_KEYS key {kid!r} must be 32 bytes (AES-256)")
+        if not sep or not _KEY_ID.fullmatch(kid) or kid in reserved:
+            raise ImproperlyConfigured(
+                f"{setting} must look like 'k1:BASE64KEY[,k2:...]' (key ids of up to 16 "
+                "letters, digits, '.', '_' or '-'"
+                + (f", not {', '.join(map(repr, reserved))}" if reserved else "") + ")")
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(f"{setting} key {kid!r} is not base64") from None
+        if not min_bytes <= len(key) <= max_bytes:
+            size = (f"{min_bytes} bytes" if min_bytes == max_bytes
+                    else f"{min_bytes} to {max_bytes} bytes")
+            raise ImproperlyConfigured(f"{setting} key {kid!r} must be {size}")
         keys[kid] = key
     return keys
+
+
+def _keys(spec: str) -> dict[str, bytes]:
+    return key_ring(spec, setting="XJM_DATA_KEYS")  # AES-256: 32 bytes
 
 
 def current_key_id() -> str:
