@@ -295,12 +295,13 @@ def _score_table(args: argparse.Namespace, rules: RuleSet, err: TextIO,
 
     loaded = _load_population(args, [rules], err, progress)
     progress.phase("整理各项数据", "preparing the inputs")
-    inputs = prepare_inputs(loaded.frames, args.as_of, rules)
+    inputs = prepare_inputs(loaded.frames, args.as_of, rules, rent_subsidy=False)
     del loaded  # the records: free before scoring, whose columns are the peak
     progress.phase("计分", "scoring")
-    scores = score_population(inputs, args.as_of, rules, args.district)
+    scores = [score_population(inputs, args.as_of, rules, args.district)]
     del inputs
-    return score_table(scores, rules)
+    # handed over without a reference left here, so the table frees the scores' columns
+    return score_table(scores.pop(), rules)
 
 
 def cmd_score(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

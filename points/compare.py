@@ -20,8 +20,8 @@ from typing import Any
 import polars as pl
 
 from points.population.load import Frames
-from points.population.prepare import ENGINE, prepare_inputs
-from points.population.score import score_plan
+from points.population.prepare import prepare_inputs
+from points.population.score import ENGINE, score_plan
 from points.rules.model import RuleSet
 
 #: Bands of |B − A| in points: (label, lower bound inclusive, upper bound exclusive).
@@ -109,7 +109,7 @@ def compare_rule_sets(frames_or_inputs: Frames | pl.DataFrame, as_of: dt.date,
     """Score everyone under A and under B (in their district, or ``district``) and sum up
     the differences. Pass the record frames (inputs are prepared once for both rule sets)
     or inputs from ``prepare_inputs(frames, as_of, [rule_a, rule_b])``."""
-    inputs = (prepare_inputs(frames_or_inputs, as_of, [rule_a, rule_b])
+    inputs = (prepare_inputs(frames_or_inputs, as_of, [rule_a, rule_b], rent_subsidy=False)
               if isinstance(frames_or_inputs, dict) else frames_or_inputs)
     # both plans are row-wise over the same inputs: same rows, same order, no join needed
     a, b = pl.collect_all([
