@@ -162,8 +162,8 @@ def prepare_inputs(frames: Frames, as_of: dt.date, rule_set: RuleSet | Sequence[
              *([rent_facts(frames, as_of)] if rent_subsidy else []),
              *(_columns(m.BUILDERS[specs[k].kind](frames, specs[k]), groups[k])
                for k in groups)]
-    # all at once, each sorted by pid for _align: Polars runs the queries side by side,
-    # 16.5 s on the bench's city where one after the other (then sorted) took 20.5 s
+    # all at once, each sorted by pid for _align: Polars runs the queries side by side
+    # (the command's preparing phase on the bench's city: about 17 s → 15 s)
     with timed("persons, rent facts and quantities"):
         base, *parts = pl.collect_all([p.sort(ID) for p in plans], engine=ENGINE)
     del frames, plans  # the records are not needed any more: free them before aligning
