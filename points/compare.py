@@ -21,7 +21,7 @@ import polars as pl
 
 from points.population.load import Frames
 from points.population.prepare import prepare_inputs
-from points.population.score import ENGINE, score_plan
+from points.population.score import SCORE_ENGINE, score_plan
 from points.rules.model import RuleSet
 
 #: Bands of |B − A| in points: (label, lower bound inclusive, upper bound exclusive).
@@ -114,7 +114,7 @@ def compare_rule_sets(frames_or_inputs: Frames | pl.DataFrame, as_of: dt.date,
     # both plans are row-wise over the same inputs: same rows, same order, no join needed
     a, b = pl.collect_all([
         score_plan(inputs, as_of, rule_a, district).select("id_number", "district", "score"),
-        score_plan(inputs, as_of, rule_b, district).select("score")], engine=ENGINE)
+        score_plan(inputs, as_of, rule_b, district).select("score")], engine=SCORE_ENGINE)
     per = (a.rename({"score": "score_a"}).with_columns(score_b=b["score"])
            .filter(pl.col("score_a").is_not_null())
            .with_columns(diff=pl.col("score_b") - pl.col("score_a")))

@@ -134,8 +134,9 @@ def load_checked(paths_or_dir: str | PathLike[str] | Iterable[str | PathLike[str
 
     Every file is read three times: its key columns (which keys are repeated), the rows of
     the repeated keys whole (about 5 %: deciding them compares every field), then the
-    records in force, one type at a time, only the columns kept. ``drop``: columns to leave out of a
-    type's frame (those no measure reads: ``points.population.prepare.unused_columns``).
+    records in force, one type at a time, only the columns kept. ``drop``: columns to
+    leave out of a type's frame (those no measure reads:
+    ``points.population.prepare.unused_columns``).
     Raises ``FileError`` for a file rejected whole."""
     files, parts, invalid = _parts(paths_or_dir)
     versioned = apply_versions(parts, files, check=strict, read_repeated=True)

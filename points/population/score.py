@@ -27,7 +27,7 @@ NON_POINTS = frozenset({"age_years"})
 #: The score plan is row-wise (no window, sort or join), which Polars' streaming engine runs
 #: in morsels on every core: 2.7 s on the bench's city (5.1 M rows) where the in-memory
 #: engine, column by column through ~300 intermediate columns, took 5.3 s; same frame.
-ENGINE: Literal["streaming"] = "streaming"
+SCORE_ENGINE: Literal["streaming"] = "streaming"
 
 
 def _h(item: Item, name: str, as_of: dt.date) -> int:
@@ -104,7 +104,7 @@ def score_population(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of
     score everyone in that district instead of the district of their latest
     registration; ``people``: score these ID numbers (frames only), registered or not."""
     return score_plan(inputs_or_frames, as_of, rule_set, district,
-                      people=people).collect(engine=ENGINE)
+                      people=people).collect(engine=SCORE_ENGINE)
 
 
 def score_plan(inputs_or_frames: pl.DataFrame | pl.LazyFrame | dict, as_of: dt.date,

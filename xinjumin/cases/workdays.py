@@ -3,8 +3,8 @@
 - A day is a working day by the official schedule of its year: the State Council's
   holidays and shifted working days (调休). ``chinese-calendar`` carries the schedules it
   knows (2004 to its latest release); a year it does not cover yet can be given by an
-  admin (``Calendar(loaded={year: {day: is_working_day}}``), once the schedule is published
-  each November. A year with neither: Monday to Friday are working days, and every deadline
+  admin, once the schedule is published each November: ``Calendar(loaded={year: {day:
+  is_working_day}})``. A year with neither: Monday to Friday are working days, and every deadline
   that counts a day of it is **provisional**.
 - N working days from a submission count from the next working day: a submission on a
   rest day, or at 17:00 or later, counts as made on the next working day. The deadline is
