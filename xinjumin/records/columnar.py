@@ -25,9 +25,10 @@ need not hash them again. ID numbers in clear exist only in memory: nothing is w
 Where the batches come from:
 
 - a connection of its own through Arrow Database Connectivity (ADBC: the SQLite file read
-  only, or PostgreSQL, which sends the rows with COPY), read in a helper thread while the
-  batches already read are decoded (both release the GIL), when Django's connection is in
-  autocommit (the nightly job): one statement, one consistent snapshot;
+  only, in a child process that sends the batches over a pipe (records.sqlite_reader
+  says why); or PostgreSQL, which sends the rows with COPY), read in a helper thread
+  while the batches already read are decoded (both release the GIL), when Django's
+  connection is in autocommit (the nightly job): one statement, one consistent snapshot;
 - Django's own connection, in pages by primary key, inside a transaction (the caller's
   uncommitted records must be seen: the test suite, a re-score called from a transaction)
   or when the SQLite database is in memory.
@@ -35,6 +36,10 @@ Where the batches come from:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import subprocess
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +60,7 @@ from xinjumin.records.pipeline import read_ahead
 
 BATCH_ROWS = 500_000
 PAGE_ROWS = 50_000  # Django-connection pages
+PIPE_BYTES = 1 << 20  # the SQLite reader's pipe
 COLUMNS = ("type", "source", "record_id", "version", "subject_hash", "id_number",
            "linked_hash", "linked_id_number", "fields")
 ENVELOPE = ("source", "type", "record_id", "version", "op", "id_number")
@@ -88,13 +94,32 @@ def _table() -> str:
 
 def adbc_sqlite_batches(path: str, *, batch_rows: int = BATCH_ROWS
                         ) -> Iterator[pa.RecordBatch]:
-    """The live records of a SQLite database file, read only, through ADBC."""
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-    with adbc_sqlite.connect(f"file:{path}?mode=ro") as conn, conn.cursor() as cur:
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cur.execute(_select(_table()))
-        yield from cur.fetch_record_batch()
+    """The live records of a SQLite database file, read only, through ADBC in a child
+    process (records.sqlite_reader: never the driver's copy of SQLite in this process),
+    which sends them as an Arrow IPC stream over a pipe."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "xinjumin.records.sqlite_reader", path, str(batch_rows)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdin and child.stdout and child.stderr
+    try:
+        child.stdin.write(_select(_table()).encode())
+        child.stdin.close()
+        with contextlib.suppress(OSError):  # a larger pipe: fewer wake-ups (Linux)
+            fcntl.fcntl(child.stdout.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+        try:
+            yield from pa.ipc.open_stream(child.stdout)
+        except pa.ArrowInvalid:  # no stream at all: the child failed (said below)
+            if child.wait() == 0:
+                raise
+        if child.wait():
+            raise RuntimeError("reading the records failed: "
+                               + child.stderr.read().decode(errors="replace")[-2000:])
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
+        child.stderr.close()
 
 
 def adbc_postgres_batches(conninfo: str) -> Iterator[pa.RecordBatch]:
