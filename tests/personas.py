@@ -5,8 +5,8 @@ One cast, made through the services as the platform would make them:
 - in 鄞州 330212 (下应街道 330212001, 下应新村 12-301) a family of new residents: 张伟明
   (ADULT_YZ), his wife 王丽 (SPOUSE_YZ) and their daughter 张小雨 (CHILD_YZ, a minor);
 - in 海曙 330203 (330203001) 李海燕 (ADULT_HS);
-- staff of every role (STAFF): window clerks of 鄞州 and 海曙, a street-scoped clerk, a
-  reviewer and a district admin of 鄞州, a district admin of 宁海 330226 (a district with
+- staff of every role (STAFF): window clerks of 鄞州 and 海曙, a street-scoped clerk, two
+  reviewers (HRSS) and a district admin of 鄞州, a district admin of 宁海 330226 (a district with
   its own layer of the indicator system), the city admin and the three separated admins
   (三员分立), each with a TOTP device and the password PASSWORD;
 - the residents' own accounts (users "resident_yz", "resident_hs").
@@ -56,6 +56,7 @@ UNKNOWN_PHONE = "13700000009"                  # nobody's
 STAFF: dict[str, tuple[str, str | None, str | None, str]] = {
     "window_yz": ("window_staff", YINZHOU, None, "陈静"),
     "reviewer_yz": ("reviewer", YINZHOU, None, "审核员 林芳"),
+    "reviewer2_yz": ("reviewer", YINZHOU, None, "审核员 郑军"),
     "district_admin_yz": ("district_admin", YINZHOU, None, "区管理员 王强"),
     "street_clerk_yz": ("window_staff", YINZHOU, "330212002", "街道窗口 刘洋"),
     "district_admin_nh": ("district_admin", NINGHAI, None, "宁海区管理员 陈刚"),

@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "xinjumin.audit",
     "xinjumin.records",
     "xinjumin.scoring",
+    "xinjumin.cases",
     "xinjumin.api",
     "xinjumin.portal",
     "xinjumin.backoffice",

@@ -23,6 +23,7 @@ from tests.client import Client
 from tests.personas import ADULT_YZ_ID, HAISHU, NOBODY_ID, YINZHOU, World
 from tests.security.api_schema import operations
 from xinjumin.audit.models import AuditEvent
+from xinjumin.cases.services import case_submit
 
 RESIDENT, OTHER_RESIDENT = "resident_yz", "resident_hs"
 CLERK_YZ, CLERK_HS = "window_yz", "window_hs"
@@ -71,6 +72,16 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("get", "/residents/{resident_id}/records"): STAFF_READ,
     ("get", "/residents/{resident_id}/score"): STAFF_READ,
     ("get", "/sources/me"): _all(401, **{SOURCE: 200}),
+    # cases: the target is a case of 张伟明; a clerk of his district may read it and act
+    # for him (withdraw, assisted)
+    ("post", "/cases/me"): _people_only(**{RESIDENT: 201, OTHER_RESIDENT: 201, CLERK_YZ: 403,
+                                           CLERK_HS: 403}),
+    ("get", "/cases/me"): _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 200, CLERK_YZ: 403,
+                                          CLERK_HS: 403}),
+    ("get", "/cases/queue"): _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403,
+                                             CLERK_YZ: 200, CLERK_HS: 200}),
+    ("get", "/cases/{case_id}"): ONE_RESIDENT,
+    ("post", "/cases/{case_id}/act"): ONE_RESIDENT,
 }
 
 OPERATIONS = [(op.method, op.path) for op in operations()]
@@ -83,6 +94,10 @@ def _body(world: World, method: str, path: str) -> dict[str, Any] | None:
                              "district": YINZHOU, "start": "2024-01-01"}]}
     if (method, path) == ("post", "/residents"):
         return {"id_number": NOBODY_ID, "name": "赵新", "district": YINZHOU}
+    if (method, path) == ("post", "/cases/me"):
+        return {"kind": "evidence", "department": "HRSS"}
+    if path == "/cases/{case_id}/act":
+        return {"action": "withdraw"}
     return {} if method == "post" else None
 
 
@@ -94,13 +109,22 @@ def _client(world: World, persona: str, key: str) -> Client:
     return world.client(persona)  # a new token each time (logout revokes its own)
 
 
+def _his_case(world: World) -> int:
+    return case_submit(kind="evidence", resident=world.adult_yz,
+                       by=world.users["resident_yz"], client_key="matrix-case-1",
+                       department="HRSS").pk
+
+
 def _call(world: World, persona: str, key: str, method: str, path: str) -> Any:
     url = API + path.replace("{resident_id}", str(world.adult_yz.pk))
+    if "{case_id}" in url:
+        url = url.replace("{case_id}", str(_his_case(world)))
     client = _client(world, persona, key)
     body = _body(world, method, path)
     if method == "get":
         return client.get(url)
-    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json",
+                                   headers={"Idempotency-Key": "matrix-key-1"})
 
 
 def _residents_listed(world: World, persona: str, data: Any) -> None:

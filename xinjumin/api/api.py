@@ -21,7 +21,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.docs import _csrf_needed, render_template
 
 from xinjumin.api.errors import error_response, install_error_handlers
-from xinjumin.api.routers import auth, feeds, geo, me, residents, sources
+from xinjumin.api.routers import auth, cases, feeds, geo, me, residents, sources
 
 DESCRIPTION = """新居民"一件事"平台接口 / API of the New Residents one-stop platform.
 
@@ -106,3 +106,4 @@ api.add_router("/residents", residents.router)
 api.add_router("/geo", geo.router)
 api.add_router("/sources", sources.router)
 api.add_router("/feeds", feeds.router)
+api.add_router("/cases", cases.router)

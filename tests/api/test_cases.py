@@ -1,0 +1,91 @@
+"""The evidence journey through the API, end to end: the resident submits (a retry makes no
+second case), the reviewer finds it first in the queue, asks for material (the clock
+stops), the resident supplies it, the reviewer decides with reasons; the resident reads
+status, history, deadline and the decider's role; two decisions at once, scope, bad
+input."""
+
+from __future__ import annotations
+
+from tests.api.conftest import API, assert_error
+from xinjumin.cases.models import Case
+
+CASES = f"{API}/cases"
+EVIDENCE = {"kind": "evidence", "department": "HRSS", "item_key": "social_insurance",
+            "statement": "外省社保缴费记录未归集, 附缴费证明"}
+
+
+def _post(client, path, body, **headers):
+    return client.post(path, body, content_type="application/json", headers=headers)
+
+
+def test_the_evidence_journey_end_to_end(world):
+    resident, reviewer = world.client("resident_yz"), world.client("reviewer_yz")
+    first = _post(resident, f"{CASES}/me", EVIDENCE, **{"Idempotency-Key": "tap-000000001"})
+    assert first.status_code == 201, first.content
+    case = first.json()
+    again = _post(resident, f"{CASES}/me", EVIDENCE, **{"Idempotency-Key": "tap-000000001"})
+    assert again.json()["id"] == case["id"] and Case.objects.count() == 1
+    assert (case["status"], case["status_label"], case["actions"]) == (
+        "open", "待审核", ["withdraw"])
+    assert case["deadlines"][0]["reason"] == "submitted"
+
+    queue = reviewer.get(f"{CASES}/queue").json()
+    assert [c["id"] for c in queue["cases"]] == [case["id"]] and queue["counts"]["open"] == 1
+    assert queue["cases"][0]["actions"] == ["ask", "accept", "refuse"]
+    asked = _post(reviewer, f"{CASES}/{case['id']}/act",
+                  {"action": "ask", "reasons": "请补充2024年缴费证明"})
+    assert asked.json()["status"] == "waiting"
+    supplied = _post(resident, f"{CASES}/{case['id']}/act", {"action": "supply"})
+    assert supplied.json()["status"] == "open"
+    decided = _post(reviewer, f"{CASES}/{case['id']}/act",
+                    {"action": "accept", "reasons": "证明有效, 予以采纳",
+                     "reasons_en": "The certificate is valid"})
+    assert decided.status_code == 200, decided.content
+
+    mine = resident.get(f"{CASES}/{case['id']}").json()
+    assert (mine["status"], mine["decided_by_role"], mine["reasons"], mine["actions"]) == (
+        "accepted", "reviewer", "证明有效, 予以采纳", [])
+    assert [(e["action"], e["actor_role"]) for e in mine["events"]] == [
+        ("submit", "resident"), ("ask", "reviewer"), ("supply", "resident"),
+        ("accept", "reviewer")]
+    assert "审核员" not in resident.get(f"{CASES}/{case['id']}").content.decode()  # no names
+    assert [c["status"] for c in resident.get(f"{CASES}/me").json()] == ["accepted"]
+
+
+def test_two_reviewers_deciding_at_once_one_is_told(world):
+    resident = world.client("resident_yz")
+    case = _post(resident, f"{CASES}/me", EVIDENCE, **{"Idempotency-Key": "tap-000000002"}
+                 ).json()
+    first = _post(world.client("reviewer_yz"), f"{CASES}/{case['id']}/act",
+                  {"action": "accept", "reasons": "采纳"})
+    second = _post(world.client("reviewer2_yz"), f"{CASES}/{case['id']}/act",
+                   {"action": "refuse", "reasons": "不予采纳"})
+    assert first.status_code == 200
+    # the second read the case after the first decided: the table has no step from there
+    assert_error(second, 409, "case_action_not_allowed")
+    assert Case.objects.get(pk=case["id"]).status == "accepted"
+
+
+def test_cases_stay_within_their_owner_and_scope(world):
+    case = _post(world.client("resident_yz"), f"{CASES}/me", EVIDENCE,
+                 **{"Idempotency-Key": "tap-000000003"}).json()
+    for who in ("resident_hs", "window_hs"):
+        assert_error(world.client(who).get(f"{CASES}/{case['id']}"), 404, "not_found")
+    assert_error(_post(world.client("window_hs"), f"{CASES}/{case['id']}/act",
+                       {"action": "withdraw"}), 404)
+    assert world.client("window_hs").get(f"{CASES}/queue").json()["total"] == 0
+    assert_error(world.client("resident_yz").get(f"{CASES}/queue"), 403, "forbidden")
+    assert_error(_post(world.client("window_yz"), f"{CASES}/me", EVIDENCE,
+                       **{"Idempotency-Key": "tap-000000004"}), 403, "forbidden")
+
+
+def test_bad_submissions_get_field_errors_and_write_nothing(world):
+    resident = world.client("resident_yz")
+    body = assert_error(_post(resident, f"{CASES}/me", {**EVIDENCE, "department": "NOPE"},
+                              **{"Idempotency-Key": "tap-000000005"}), 400)
+    assert "department" in body["fields"]
+    body = assert_error(_post(resident, f"{CASES}/me", EVIDENCE,
+                              **{"Idempotency-Key": "short"}), 400)
+    assert "client_key" in body["fields"]
+    assert_error(_post(resident, f"{CASES}/me", EVIDENCE), 400)  # no key at all
+    assert not Case.objects.exists()

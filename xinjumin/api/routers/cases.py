@@ -1,0 +1,202 @@
+"""Cases (domain.md §7.9): a resident's evidence, objections and requests for a human
+review; the reviewers' queues and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Header, Path, Query, Router, Schema, Status
+
+from xinjumin.accounts.access import access_own_resident, access_refused
+from xinjumin.api.auth import PERSON_AUTH, require_power, require_resident
+from xinjumin.api.schemas import NO_CONTROL, ErrorOut, d
+from xinjumin.cases import machine
+from xinjumin.cases.models import Case
+from xinjumin.cases.selectors import (
+    case_for,
+    case_overdue,
+    case_queue,
+    office_today,
+    resident_cases,
+)
+from xinjumin.cases.services import case_act, case_submit
+from xinjumin.core.errors import NotFound
+
+router = Router(tags=["cases"], auth=PERSON_AUTH)
+ID_MAX = 2**63 - 1
+_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class CaseIn(Schema):
+    kind: str = Field(description=d("evidence 补充材料 / objection 异议 / review 人工复核",
+                                    "evidence, objection or review"), max_length=16)
+    department: str = Field(description=d("积分项所属部门代码 (如 HRSS)",
+                                          "department owning the item (e.g. HRSS)"),
+                            max_length=16)
+    item_key: str = Field("", max_length=64, pattern=NO_CONTROL)
+    record_source: str = Field("", max_length=16, pattern=NO_CONTROL)
+    record_id: str = Field("", max_length=128, pattern=NO_CONTROL)
+    statement: str = Field("", description=d("申请说明", "what the resident says"),
+                           max_length=2000)
+
+
+class CaseActIn(Schema):
+    action: str = Field(description=d("ask 要求补充材料 / supply 已补充 / accept 采纳 / "
+                                      "refuse 不予采纳 / withdraw 撤回",
+                                      "ask, supply, accept, refuse or withdraw"),
+                        max_length=16)
+    reasons: str = Field("", max_length=2000)
+    reasons_en: str = Field("", max_length=2000)
+
+
+class CaseEventOut(Schema):
+    at: dt.datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str = Field(description=d("办理人角色 (不显示姓名)", "the actor's role, not name"))
+    reasons: str
+    reasons_en: str
+
+
+class CaseDeadlineOut(Schema):
+    due_on: dt.date
+    provisional: bool
+    reason: str
+    waited_days: int
+    set_at: dt.datetime
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    department: str
+    item_key: str
+    submitted_at: dt.datetime
+    assisted: bool
+    due_on: dt.date
+    due_provisional: bool
+    overdue: bool
+    decided_at: dt.datetime | None
+    decided_by_role: str
+    reasons: str
+    reasons_en: str
+    actions: list[str] = Field(description=d("当前用户可进行的操作", "what the caller may do now"))
+    events: list[CaseEventOut] | None = None
+    deadlines: list[CaseDeadlineOut] | None = None
+
+
+class QueueOut(Schema):
+    counts: dict[str, int]
+    total: int
+    cases: list[CaseOut]
+
+
+class QueueQuery(Schema):
+    kind: str = Field("", max_length=16, pattern=r"^(|evidence|objection|review)$")
+    status: str = Field("", max_length=16,
+                        pattern=r"^(|open|waiting|accepted|refused|withdrawn)$")
+    overdue: bool = False
+
+
+def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None = None
+             ) -> dict[str, Any]:
+    side = machine.BY_RESIDENT if user.role != "reviewer" else machine.BY_REVIEWER
+    out: dict[str, Any] = {
+        "id": case.pk, "number": case.number, "kind": case.kind,
+        "kind_label": str(Case.Kind(case.kind).label), "status": case.status,
+        "status_label": str(Case.Status(case.status).label), "department": case.department,
+        "item_key": case.item_key, "submitted_at": case.submitted_at,
+        "assisted": case.assisted, "due_on": case.due_on,
+        "due_provisional": case.due_provisional, "overdue": case_overdue(case, today),
+        "decided_at": case.decided_at,
+        "decided_by_role": case.decided_by.role if case.decided_by else "",
+        "reasons": case.reasons, "reasons_en": case.reasons_en,
+        "actions": [a for a in machine.actions(case.kind, case.status) if a in side],
+    }
+    if full:
+        out["events"] = list(case.events.values(
+            "at", "action", "from_status", "to_status", "actor_role", "reasons", "reasons_en"))
+        out["deadlines"] = list(case.deadlines.values(
+            "due_on", "provisional", "reason", "waited_days", "set_at"))
+    return out
+
+
+@router.post("/me", response={201: CaseOut, **_ERRORS},
+             summary="提交补充材料、异议或人工复核申请 / Submit evidence, an objection or a "
+                     "request for a human review")
+def my_case_submit(
+    request: HttpRequest, payload: CaseIn,
+    idempotency_key: str = Header(
+        ..., alias="Idempotency-Key", max_length=64, pattern=NO_CONTROL,
+        description=d("客户端请求键 (8–64 位): 重复提交或重试返回同一案件",
+                      "the client's request key (8–64 characters): a double tap or a retry "
+                      "returns the same case")),
+) -> Status:
+    """新居民本人提交; 同一请求键只产生一个案件 / The resident submits; one request key makes one
+    case."""
+    require_resident(request.user)
+    resident = access_own_resident(user=request.user)
+    case = case_submit(kind=payload.kind, resident=resident, by=request.user,
+                       client_key=idempotency_key, department=payload.department,
+                       item_key=payload.item_key, record_source=payload.record_source,
+                       record_id=payload.record_id, statement=payload.statement)
+    return Status(201, case_out(case, request.user, full=True))
+
+
+@router.get("/me", response={200: list[CaseOut], **_ERRORS}, summary="我的案件 / My cases")
+def my_cases(request: HttpRequest) -> list[dict[str, Any]]:
+    require_resident(request.user)
+    resident = access_own_resident(user=request.user)
+    today = office_today()
+    return [case_out(c, request.user, today=today) for c in resident_cases(resident)]
+
+
+@router.get("/queue", response={200: QueueOut, **_ERRORS},
+            summary="待办队列 (按期限排序) / My queue, earliest deadline first")
+def queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
+    """审核员: 本区县本部门的案件; 窗口与区县管理员: 本区县; 市级管理员: 全市 / Reviewers: their
+    department's cases in their district; window staff and district admins: their district's;
+    the city admin: all."""
+    require_power(request.user, "resident_read")
+    today = office_today()
+    q = case_queue(user=request.user, kind=query.kind, status=query.status,
+                   overdue=query.overdue, today=today)
+    return {"counts": q.counts, "total": q.total,
+            "cases": [case_out(c, request.user, today=today) for c in q.cases]}
+
+
+def _visible(request: HttpRequest, case_id: int, purpose: str = "case") -> Case:
+    """The case, if the caller may see it; else 404 whether or not it exists, the refusal
+    audited like any refused read of a resident's data."""
+    case = case_for(request.user, case_id)
+    if case is None:
+        access_refused(user=request.user, requested=f"case:{case_id}", purpose=purpose,
+                       reason="scope")
+        raise NotFound("案件", "case")
+    return case
+
+
+@router.get("/{case_id}", response={200: CaseOut, **_ERRORS},
+            summary="案件详情: 状态、历史、期限、理由 / A case: status, history, deadline, reasons")
+def case_detail(request: HttpRequest, case_id: int = Path(..., ge=1, le=ID_MAX)
+                ) -> dict[str, Any]:
+    return case_out(_visible(request, case_id), request.user, full=True)
+
+
+@router.post("/{case_id}/act", response={200: CaseOut, **_ERRORS},
+             summary="办理一步 (要求补充、补充、采纳、不予采纳、撤回) / Take a step")
+def case_step(request: HttpRequest, payload: CaseActIn,
+              case_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
+    """两人同时办理同一案件时只有一人成功, 另一人得到 409 case_changed / Of two people acting on
+    one case at once, one wins and the other gets 409 case_changed."""
+    case = case_act(case=_visible(request, case_id, "case_act"), action=payload.action,
+                    actor=request.user, reasons=payload.reasons,
+                    reasons_en=payload.reasons_en)
+    return case_out(case, request.user, full=True)

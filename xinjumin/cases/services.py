@@ -1,0 +1,219 @@
+"""Services for cases: submit, act (the state machine's steps), the loaded calendar years.
+
+Each service owns its transaction and its audit event. A submission carries the client's
+request key: the same key again returns the case it made (a double tap, a retry), kept by
+the database (case_one_per_client_key). A step is a conditional UPDATE on the status it
+starts from: of two people acting at once, one wins and the other gets `case_changed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from points import SOURCES
+from xinjumin.accounts.roles import Role, role_can
+from xinjumin.audit.services import audit_record
+from xinjumin.cases import machine
+from xinjumin.cases.models import Case, CaseDeadline, CaseEvent, WorkingCalendarYear
+from xinjumin.cases.selectors import working_calendar
+from xinjumin.cases.workdays import OFFICE_ZONE, package_schedule, working_deadline
+from xinjumin.core.errors import DomainError, NotFound
+
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+STATEMENT_MAX = 2_000
+REASONS_MAX = 2_000
+
+
+def _invalid(fields: dict[str, str]) -> DomainError:
+    return DomainError("invalid", "提交的内容有误, 请按提示修改",
+                       "Some fields need correcting", fields)
+
+
+def _number(now: dt.datetime) -> str:
+    """A case number a person can read out: C, the office date, 6 random hex digits."""
+    return f"C{now.astimezone(OFFICE_ZONE):%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def case_submit(*, kind: str, resident: Any, by: Any, client_key: str, department: str,
+                item_key: str = "", record_source: str = "", record_id: str = "",
+                statement: str = "", excluded_reviewer: Any = None,
+                now: dt.datetime | None = None) -> Case:
+    """Open a case for `resident`, submitted by `by` (the resident's account, a guardian's,
+    or a window clerk's: then recorded as assisted) and routed to `department`'s reviewers
+    in the resident's district, with its deadline in working days. The same `client_key`
+    again returns the case it made. Audited "case.submitted"."""
+    now = now or timezone.now()
+    fields: dict[str, str] = {}
+    if kind not in Case.Kind.values:
+        fields["kind"] = f"应为 / one of: {', '.join(Case.Kind.values)}"
+    if not CLIENT_KEY.match(client_key or ""):
+        fields["client_key"] = "8–64 位字母、数字、- 或 _ / 8–64 letters, digits, - or _"
+    if department not in SOURCES:
+        fields["department"] = f"应为 / one of: {', '.join(SOURCES)}"
+    if len(statement) > STATEMENT_MAX:
+        fields["statement"] = f"最多 {STATEMENT_MAX} 字 / at most {STATEMENT_MAX} characters"
+    if bool(record_source) != bool(record_id):
+        fields["record_id"] = "记录来源与编号须同时填写 / give both the source and the id"
+    if fields:
+        raise _invalid(fields)
+    existing = Case.objects.filter(resident=resident, client_key=client_key).first()
+    if existing is not None:
+        return _same_submission(existing, kind)
+    assisted = by.role != Role.RESIDENT
+    if assisted and not role_can(by.role, "resident_assist"):
+        raise DomainError("forbidden", "无权代为提交", "You may not submit for a resident",
+                          status=403)
+    deadline = working_deadline(now, machine.DAYS[kind], working_calendar())
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                number=_number(now), kind=kind, resident=resident,
+                district_id=resident.district_id, department=department, item_key=item_key,
+                record_source=record_source, record_id=record_id,
+                excluded_reviewer=excluded_reviewer, statement=statement, submitted_at=now,
+                submitted_by=by, assisted=assisted, client_key=client_key,
+                due_on=deadline.due_on, due_provisional=deadline.provisional)
+            CaseDeadline.objects.create(case=case, due_on=deadline.due_on,
+                                        provisional=deadline.provisional,
+                                        reason=CaseDeadline.Reason.SUBMITTED, set_at=now)
+            CaseEvent.objects.create(case=case, at=now, action="submit",
+                                     to_status=Case.Status.OPEN, actor=by,
+                                     actor_role=by.role)
+            audit_record(action="case.submitted", object_type="case", object_id=case.pk,
+                         actor=by, detail={"number": case.number, "kind": kind,
+                                           "department": department, "assisted": assisted})
+    except IntegrityError:
+        # the same key submitted at the same moment (another request won the race)
+        existing = Case.objects.filter(resident=resident, client_key=client_key).first()
+        if existing is None:
+            raise
+        return _same_submission(existing, kind)
+    return case
+
+
+def _same_submission(case: Case, kind: str) -> Case:
+    if case.kind != kind:
+        raise _invalid({"client_key": "该请求键已用于另一项申请 / this key was used for "
+                                      "another submission"})
+    return case
+
+
+def _may_act(case: Case, action: str, actor: Any) -> bool:
+    if action in machine.BY_RESIDENT:
+        if actor.role == Role.RESIDENT:
+            return actor.resident_id == case.resident_id
+        return role_can(actor.role, "resident_assist") and actor.district_id == case.district_id
+    return (role_can(actor.role, "review") and actor.district_id == case.district_id
+            and actor.department == case.department
+            and actor.pk != case.excluded_reviewer_id)
+
+
+def case_act(*, case: Case, action: str, actor: Any, reasons: str = "",
+             reasons_en: str = "", now: dt.datetime | None = None) -> Case:
+    """Take `case` through one step of its kind's transition table, as `actor`; `reasons`
+    (Chinese, required for a reviewer's step; `reasons_en` optional) are what the resident
+    reads. Asking for material stops the clock; supplying it adds the working days it
+    waited to the deadline (a CaseDeadline row says so). Audited "case.<action>"."""
+    now = now or timezone.now()
+    step = machine.step(case.kind, case.status, action)
+    if step is None:
+        raise DomainError("case_action_not_allowed",
+                          f"案件当前状态为“{Case.Status(case.status).label}”, 不能进行此操作",
+                          f"This case is {case.status}: the action is not possible", status=409)
+    if not _may_act(case, action, actor):
+        raise NotFound("案件", "case")
+    fields: dict[str, str] = {}
+    if action in machine.NEEDS_REASONS and not reasons.strip():
+        fields["reasons"] = "请写明理由 / give the reasons"
+    if len(reasons) > REASONS_MAX or len(reasons_en) > REASONS_MAX:
+        fields["reasons"] = f"最多 {REASONS_MAX} 字 / at most {REASONS_MAX} characters"
+    if fields:
+        raise _invalid(fields)
+    updates: dict[str, Any] = {"status": step.to_status, "updated_at": now}
+    deadline = None
+    if action == machine.Action.ASK:
+        updates["waiting_since"] = now
+    elif action == machine.Action.SUPPLY and case.waiting_since is not None:
+        calendar = working_calendar()
+        waited = case.waited_days + calendar.working_days(
+            case.waiting_since.astimezone(OFFICE_ZONE).date(),
+            now.astimezone(OFFICE_ZONE).date())
+        deadline = working_deadline(case.submitted_at, machine.DAYS[case.kind], calendar,
+                                    waited=waited)
+        updates.update(waiting_since=None, waited_days=waited, due_on=deadline.due_on,
+                       due_provisional=deadline.provisional)
+    if step.to_status in machine.FINAL_STATUSES and action in machine.BY_REVIEWER:
+        updates.update(decided_by=actor, decided_at=now, reasons=reasons.strip(),
+                       reasons_en=reasons_en.strip())
+    with transaction.atomic():
+        won = Case.objects.filter(pk=case.pk, status=step.from_status).update(**updates)
+        if not won:
+            raise DomainError("case_changed", "该案件刚被他人处理, 请刷新后查看",
+                              "Someone else has just acted on this case: reload it",
+                              status=409)
+        if deadline is not None:
+            CaseDeadline.objects.create(case=case, due_on=deadline.due_on,
+                                        provisional=deadline.provisional,
+                                        reason=CaseDeadline.Reason.RESUMED,
+                                        waited_days=updates["waited_days"], set_at=now)
+        CaseEvent.objects.create(case=case, at=now, action=action,
+                                 from_status=step.from_status, to_status=step.to_status,
+                                 actor=actor, actor_role=actor.role, reasons=reasons.strip(),
+                                 reasons_en=reasons_en.strip())
+        audit_record(action=f"case.{action}", object_type="case", object_id=case.pk,
+                     actor=actor, detail={"number": case.number, "from": step.from_status,
+                                          "to": step.to_status})
+    case.refresh_from_db()
+    return case
+
+
+def calendar_year_load(*, year: int, days: dict[str, bool], actor: Any,
+                       now: dt.datetime | None = None) -> list[Case]:
+    """Load the official holiday schedule of `year` (the days that differ from
+    Monday–Friday) and recompute the deadline of every open case that counted a day of
+    that year (a CaseDeadline row each, reason "calendar"). Refused for a year the
+    package covers. Returns the cases whose deadline was recomputed. Audited
+    "calendar.loaded"."""
+    now = now or timezone.now()
+    fields: dict[str, str] = {}
+    if package_schedule(year) is not None:
+        fields["year"] = "该年份已有官方安排 / this year's schedule is already known"
+    parsed: dict[dt.date, bool] = {}
+    for text, working in days.items():
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            fields["days"] = f"日期格式应为 YYYY-MM-DD / dates as YYYY-MM-DD: {text[:20]}"
+            break
+        if day.year != year or not isinstance(working, bool):
+            fields["days"] = f"{text} 不属于 {year} 年或取值不是真/假 / not in {year} or " \
+                             "not true/false"
+            break
+        parsed[day] = working
+    if fields:
+        raise _invalid(fields)
+    moved: list[Case] = []
+    with transaction.atomic():
+        WorkingCalendarYear.objects.update_or_create(
+            year=year, defaults={"days": {d.isoformat(): w for d, w in sorted(parsed.items())}})
+        calendar = working_calendar()
+        for case in (Case.objects.select_for_update()
+                     .filter(status__in=machine.OPEN_STATUSES, due_provisional=True)):
+            deadline = working_deadline(case.submitted_at, machine.DAYS[case.kind], calendar,
+                                        waited=case.waited_days)
+            Case.objects.filter(pk=case.pk).update(due_on=deadline.due_on,
+                                                   due_provisional=deadline.provisional)
+            CaseDeadline.objects.create(case=case, due_on=deadline.due_on,
+                                        provisional=deadline.provisional,
+                                        reason=CaseDeadline.Reason.CALENDAR,
+                                        waited_days=case.waited_days, set_at=now)
+            moved.append(case)
+        audit_record(action="calendar.loaded", object_type="calendar_year", object_id=year,
+                     actor=actor, detail={"days": len(parsed), "cases": len(moved)})
+    return moved
