@@ -225,9 +225,19 @@ def _literal(value: Any) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def rows_write(encoded: Any) -> None:
+# SQLite, `replace_current`: a row whose subject has a current row takes that row's place
+# (the partial unique index storedscore_one_current is the conflict target)
+_REPLACE = (" ON CONFLICT (subject_hash) WHERE is_current DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "subject_hash"))
+
+
+def rows_write(encoded: Any, *, replace_current: bool = False) -> None:
     """Insert encoded rows (`rows_encode`) into StoredScore's table, on the current
-    connection and inside its transaction (COPY on PostgreSQL, executemany on SQLite)."""
+    connection and inside its transaction (COPY on PostgreSQL, executemany on SQLite).
+    `replace_current` (SQLite only, the nightly): a row whose subject has a current row
+    overwrites it in place."""
+    if replace_current and connection.vendor != "sqlite":
+        raise ValueError("replace_current is for SQLite")
     table = StoredScore._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
@@ -246,11 +256,12 @@ def rows_write(encoded: Any) -> None:
     # placeholder); same connection, same transaction
     connection.ensure_connection()
     cur = connection.connection.cursor()
+    upsert = _REPLACE if replace_current else ""
     try:
         if groups:
-            cur.executemany(insert + ", ".join([one] * ROWS_PER_INSERT), groups)
+            cur.executemany(insert + ", ".join([one] * ROWS_PER_INSERT) + upsert, groups)
         if tail:
-            cur.executemany(insert + one, tail)
+            cur.executemany(insert + one + upsert, tail)
     finally:
         cur.close()
 

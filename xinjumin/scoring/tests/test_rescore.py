@@ -76,6 +76,31 @@ def test_nightly_run_stores_everyone_exactly() -> None:
         AS_OF + dt.timedelta(days=2)}
 
 
+def test_a_nightly_replaces_last_nights_rows_and_keeps_the_others_as_history() -> None:
+    scores_rescore_all(as_of=AS_OF)
+    night = AS_OF + dt.timedelta(days=1)
+    # a score computed today for new data (kept as history), and a current row of someone
+    # no longer scored (gone tonight)
+    event = StoredScore.objects.filter(is_current=True).order_by("pk").first()
+    assert event is not None
+    StoredScore.objects.filter(pk=event.pk).update(source="event", as_of=night)
+    gone = StoredScore.objects.filter(is_current=True).order_by("pk").last()
+    assert gone is not None
+    StoredScore.objects.filter(pk=gone.pk).update(subject_hash="0" * 64)
+    run = scores_rescore_all(as_of=night)
+    current = StoredScore.objects.filter(is_current=True)
+    assert current.count() == run.count == len(ROWS)
+    assert set(current.values_list("source", "as_of")) == {("nightly", night)}
+    assert_nightly_rows(ROWS, run)
+    assert list(StoredScore.objects.filter(is_current=False).values_list("pk", "source")) == [
+        (event.pk, "event")]
+    assert not StoredScore.objects.filter(subject_hash="0" * 64).exists()
+    assert StoredScore.objects.count() == len(ROWS) + 1
+    # run again the same night: tonight's first rows stay as history
+    scores_rescore_all(as_of=night)
+    assert StoredScore.objects.filter(is_current=False, source="nightly").count() == len(ROWS)
+
+
 def test_show_after_the_nightly_run_explains_from_the_records() -> None:
     scores_rescore_all(as_of=AS_OF)
     row = next(r for r in ROWS if r["is_minor"] == "false" and r["permit"] != "0.00")
