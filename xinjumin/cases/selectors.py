@@ -73,6 +73,20 @@ def case_queue(*, user: Any, kind: str = "", status: str = "", overdue: bool = F
     return Queue(rows, counts, chosen.count() if len(rows) == limit else len(rows))
 
 
+def cases_listed(*, district: str = "", overdue: bool = False, undecided: bool = True,
+                 today: dt.date | None = None) -> list[Case]:
+    """Cases for operations (`xjm cases list`), earliest deadline first: undecided ones
+    (or all), of one district (or all), only the overdue ones with `overdue`."""
+    cases = Case.objects.all()
+    if district:
+        cases = cases.filter(district_id=district)
+    if undecided or overdue:
+        cases = cases.filter(status__in=machine.OPEN_STATUSES)
+    if overdue:
+        cases = cases.filter(due_on__lt=today or office_today())
+    return list(cases.order_by("due_on", "submitted_at", "pk"))
+
+
 def case_overdue(case: Case, today: dt.date | None = None) -> bool:
     return case.status in machine.OPEN_STATUSES and case.due_on < (today or office_today())
 

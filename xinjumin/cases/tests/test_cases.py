@@ -191,3 +191,34 @@ def test_queues_are_sorted_by_deadline_scoped_and_count_the_overdue(world):
     assert case_for(world.users["resident_yz"], late.pk) == late
     assert case_for(world.users["district_admin_yz"], elsewhere.pk) is None
     assert [c.pk for c in resident_cases(world.adult_yz)] == [later.pk, soon.pk, late.pk]
+
+
+def test_xjm_cases_list_gives_the_undecided_cases_by_deadline(world):
+    import csv
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    late = submit(world, key="key-late-0001", when="2026-11-02T10:00")  # due 2026-11-16
+    fresh = case_submit(kind=Case.Kind.OBJECTION, resident=world.adult_hs,
+                        by=world.users["resident_hs"], client_key="key-fresh-001",
+                        department="HRSS")
+    done = submit(world, key="key-done-0001")
+    case_act(case=done, action="withdraw", actor=world.users["resident_yz"])
+
+    def run(*args: str) -> str:
+        out = io.StringIO()
+        call_command("cases", "list", *args, stdout=out)
+        return out.getvalue()
+
+    rows = json.loads(run())
+    assert [r["number"] for r in rows] == [late.number, fresh.number]
+    assert (rows[0]["overdue"], rows[1]["overdue"]) == (True, False)
+    assert world.adult_yz.name not in run() and "id_number" not in rows[0]
+    assert [r["number"] for r in json.loads(run("--overdue"))] == [late.number]
+    assert [r["number"] for r in json.loads(run("--district", "330203"))] == [fresh.number]
+    assert len(json.loads(run("--all"))) == 3
+    table = list(csv.DictReader(io.StringIO(run("--format", "csv"))))
+    assert [(r["number"], r["status"]) for r in table] == [
+        (late.number, "open"), (fresh.number, "open")]
