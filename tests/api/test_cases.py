@@ -71,6 +71,12 @@ def test_cases_stay_within_their_owner_and_scope(world):
                  **{"Idempotency-Key": "tap-000000003"}).json()
     for who in ("resident_hs", "window_hs"):
         assert_error(world.client(who).get(f"{CASES}/{case['id']}"), 404, "not_found")
+    # what each may do with it: the clerk may withdraw it for him, the district admin
+    # only reads it
+    assert world.client("window_yz").get(f"{CASES}/{case['id']}").json()["actions"] == [
+        "withdraw"]
+    assert world.client("district_admin_yz").get(f"{CASES}/{case['id']}").json()[
+        "actions"] == []
     assert_error(_post(world.client("window_hs"), f"{CASES}/{case['id']}/act",
                        {"action": "withdraw"}), 404)
     assert world.client("window_hs").get(f"{CASES}/queue").json()["total"] == 0

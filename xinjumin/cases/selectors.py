@@ -14,6 +14,7 @@ from xinjumin.accounts.roles import Role, role_can
 from xinjumin.cases import machine
 from xinjumin.cases.models import Case, WorkingCalendarYear
 from xinjumin.cases.workdays import OFFICE_ZONE, Calendar
+from xinjumin.people.models import Guardianship
 
 
 def working_calendar() -> Calendar:
@@ -26,6 +27,34 @@ def working_calendar() -> Calendar:
 
 def office_today(now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(OFFICE_ZONE).date()
+
+
+def residents_spoken_for(user: Any) -> set[int]:
+    """The residents a resident account acts for: its own and the children it is the
+    guardian of (empty for staff)."""
+    if user.role != Role.RESIDENT or not user.resident_id:
+        return set()
+    children = Guardianship.objects.filter(guardian_id=user.resident_id)
+    return {user.resident_id, *children.values_list("child_id", flat=True)}
+
+
+def may_act(case: Case, action: str, actor: Any) -> bool:
+    """Whether `actor` may take `action` on `case` (the table aside): a resident's side
+    by the resident, their guardian or a window clerk of the case's district; a
+    reviewer's by the case's department's reviewers in its district, never the one it
+    excludes."""
+    if action in machine.BY_RESIDENT:
+        if actor.role == Role.RESIDENT:
+            return case.resident_id in residents_spoken_for(actor)
+        return role_can(actor.role, "resident_assist") and actor.district_id == case.district_id
+    return (role_can(actor.role, "review") and actor.district_id == case.district_id
+            and actor.department == case.department
+            and actor.pk != case.excluded_reviewer_id)
+
+
+def case_actions(case: Case, user: Any) -> list[str]:
+    """What `user` may do with `case` now, in the table's order."""
+    return [a for a in machine.actions(case.kind, case.status) if may_act(case, a, user)]
 
 
 def cases_in_scope(user: Any) -> QuerySet[Case]:
@@ -97,10 +126,10 @@ def resident_cases(resident: Any) -> list[Case]:
 
 
 def case_for(user: Any, pk: int) -> Case | None:
-    """One case as `user` may see it: their own (a resident) or in their scope; else
-    None."""
+    """One case as `user` may see it: a resident's own or their child's, or one in a
+    staff member's scope; else None."""
     if user.role == Role.RESIDENT:
-        return Case.objects.filter(pk=pk, resident_id=user.resident_id).first()
+        return Case.objects.filter(pk=pk, resident_id__in=residents_spoken_for(user)).first()
     if not role_can(user.role, "resident_read"):
         return None
     return cases_in_scope(user).filter(pk=pk).first()

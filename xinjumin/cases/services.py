@@ -21,13 +21,14 @@ from xinjumin.accounts.roles import Role, role_can
 from xinjumin.audit.services import audit_record
 from xinjumin.cases import machine
 from xinjumin.cases.models import Case, CaseDeadline, CaseEvent, WorkingCalendarYear
-from xinjumin.cases.selectors import working_calendar
+from xinjumin.cases.selectors import may_act, residents_spoken_for, working_calendar
 from xinjumin.cases.workdays import OFFICE_ZONE, package_schedule, working_deadline
 from xinjumin.core.errors import DomainError, NotFound
 
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 STATEMENT_MAX = 2_000
 REASONS_MAX = 2_000
+NUMBER_TRIES = 5
 
 
 def _invalid(fields: dict[str, str]) -> DomainError:
@@ -36,8 +37,9 @@ def _invalid(fields: dict[str, str]) -> DomainError:
 
 
 def _number(now: dt.datetime) -> str:
-    """A case number a person can read out: C, the office date, 6 random hex digits."""
-    return f"C{now.astimezone(OFFICE_ZONE):%Y%m%d}-{secrets.token_hex(3).upper()}"
+    """A case number a person can read out: C, the office date, 8 random hex digits
+    (10,000 cases a day draw a taken number about once in 80 days: drawn again)."""
+    return f"C{now.astimezone(OFFICE_ZONE):%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 def case_submit(*, kind: str, resident: Any, by: Any, client_key: str, department: str,
@@ -45,9 +47,10 @@ def case_submit(*, kind: str, resident: Any, by: Any, client_key: str, departmen
                 statement: str = "", excluded_reviewer: Any = None,
                 now: dt.datetime | None = None) -> Case:
     """Open a case for `resident`, submitted by `by` (the resident's account, a guardian's,
-    or a window clerk's: then recorded as assisted) and routed to `department`'s reviewers
-    in the resident's district, with its deadline in working days. The same `client_key`
-    again returns the case it made. Audited "case.submitted"."""
+    or a window clerk's of the resident's district: then recorded as assisted) and
+    routed to `department`'s reviewers in the resident's district, with its deadline in
+    working days. The same `client_key` again returns the case it made. Audited
+    "case.submitted"."""
     now = now or timezone.now()
     fields: dict[str, str] = {}
     if kind not in Case.Kind.values:
@@ -62,39 +65,43 @@ def case_submit(*, kind: str, resident: Any, by: Any, client_key: str, departmen
         fields["record_id"] = "记录来源与编号须同时填写 / give both the source and the id"
     if fields:
         raise _invalid(fields)
+    assisted = by.role != Role.RESIDENT
+    if not _may_submit(resident, by):
+        raise DomainError("forbidden", "无权为该居民提交", "You may not submit for this resident",
+                          status=403)
     existing = Case.objects.filter(resident=resident, client_key=client_key).first()
     if existing is not None:
         return _same_submission(existing, kind)
-    assisted = by.role != Role.RESIDENT
-    if assisted and not role_can(by.role, "resident_assist"):
-        raise DomainError("forbidden", "无权代为提交", "You may not submit for a resident",
-                          status=403)
     deadline = working_deadline(now, machine.DAYS[kind], working_calendar())
-    try:
-        with transaction.atomic():
-            case = Case.objects.create(
-                number=_number(now), kind=kind, resident=resident,
-                district_id=resident.district_id, department=department, item_key=item_key,
-                record_source=record_source, record_id=record_id,
-                excluded_reviewer=excluded_reviewer, statement=statement, submitted_at=now,
-                submitted_by=by, assisted=assisted, client_key=client_key,
-                due_on=deadline.due_on, due_provisional=deadline.provisional)
-            CaseDeadline.objects.create(case=case, due_on=deadline.due_on,
-                                        provisional=deadline.provisional,
-                                        reason=CaseDeadline.Reason.SUBMITTED, set_at=now)
-            CaseEvent.objects.create(case=case, at=now, action="submit",
-                                     to_status=Case.Status.OPEN, actor=by,
-                                     actor_role=by.role)
-            audit_record(action="case.submitted", object_type="case", object_id=case.pk,
-                         actor=by, detail={"number": case.number, "kind": kind,
-                                           "department": department, "assisted": assisted})
-    except IntegrityError:
-        # the same key submitted at the same moment (another request won the race)
-        existing = Case.objects.filter(resident=resident, client_key=client_key).first()
-        if existing is None:
-            raise
-        return _same_submission(existing, kind)
-    return case
+    for _ in range(NUMBER_TRIES):
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    number=_number(now), kind=kind, resident=resident,
+                    district_id=resident.district_id, department=department,
+                    item_key=item_key, record_source=record_source, record_id=record_id,
+                    excluded_reviewer=excluded_reviewer, statement=statement,
+                    submitted_at=now, submitted_by=by, assisted=assisted,
+                    client_key=client_key, due_on=deadline.due_on,
+                    due_provisional=deadline.provisional)
+                CaseDeadline.objects.create(case=case, due_on=deadline.due_on,
+                                            provisional=deadline.provisional,
+                                            reason=CaseDeadline.Reason.SUBMITTED, set_at=now)
+                CaseEvent.objects.create(case=case, at=now, action="submit",
+                                         to_status=Case.Status.OPEN, actor=by,
+                                         actor_role=by.role)
+                audit_record(action="case.submitted", object_type="case", object_id=case.pk,
+                             actor=by, detail={"number": case.number, "kind": kind,
+                                               "department": department,
+                                               "assisted": assisted})
+            return case
+        except IntegrityError:
+            # the same key submitted at the same moment (another request won the race),
+            # or the number drawn was taken: draw another
+            existing = Case.objects.filter(resident=resident, client_key=client_key).first()
+            if existing is not None:
+                return _same_submission(existing, kind)
+    raise RuntimeError(f"no free case number in {NUMBER_TRIES} draws")
 
 
 def _same_submission(case: Case, kind: str) -> Case:
@@ -104,14 +111,11 @@ def _same_submission(case: Case, kind: str) -> Case:
     return case
 
 
-def _may_act(case: Case, action: str, actor: Any) -> bool:
-    if action in machine.BY_RESIDENT:
-        if actor.role == Role.RESIDENT:
-            return actor.resident_id == case.resident_id
-        return role_can(actor.role, "resident_assist") and actor.district_id == case.district_id
-    return (role_can(actor.role, "review") and actor.district_id == case.district_id
-            and actor.department == case.department
-            and actor.pk != case.excluded_reviewer_id)
+def _may_submit(resident: Any, by: Any) -> bool:
+    """The resident themself, their guardian, or a window clerk of their district."""
+    if by.role == Role.RESIDENT:
+        return resident.pk in residents_spoken_for(by)
+    return role_can(by.role, "resident_assist") and by.district_id == resident.district_id
 
 
 def case_act(*, case: Case, action: str, actor: Any, reasons: str = "",
@@ -126,7 +130,7 @@ def case_act(*, case: Case, action: str, actor: Any, reasons: str = "",
         raise DomainError("case_action_not_allowed",
                           f"案件当前状态为“{Case.Status(case.status).label}”, 不能进行此操作",
                           f"This case is {case.status}: the action is not possible", status=409)
-    if not _may_act(case, action, actor):
+    if not may_act(case, action, actor):
         raise NotFound("案件", "case")
     fields: dict[str, str] = {}
     if action in machine.NEEDS_REASONS and not reasons.strip():

@@ -12,9 +12,9 @@ from ninja import Field, Header, Path, Query, Router, Schema, Status
 from xinjumin.accounts.access import access_own_resident, access_refused
 from xinjumin.api.auth import PERSON_AUTH, require_power, require_resident
 from xinjumin.api.schemas import NO_CONTROL, ErrorOut, d
-from xinjumin.cases import machine
 from xinjumin.cases.models import Case
 from xinjumin.cases.selectors import (
+    case_actions,
     case_for,
     case_overdue,
     case_queue,
@@ -107,7 +107,6 @@ class QueueQuery(Schema):
 
 def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None = None
              ) -> dict[str, Any]:
-    side = machine.BY_RESIDENT if user.role != "reviewer" else machine.BY_REVIEWER
     out: dict[str, Any] = {
         "id": case.pk, "number": case.number, "kind": case.kind,
         "kind_label": str(Case.Kind(case.kind).label), "status": case.status,
@@ -118,7 +117,7 @@ def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None
         "decided_at": case.decided_at,
         "decided_by_role": case.decided_by.role if case.decided_by else "",
         "reasons": case.reasons, "reasons_en": case.reasons_en,
-        "actions": [a for a in machine.actions(case.kind, case.status) if a in side],
+        "actions": case_actions(case, user),
     }
     if full:
         out["events"] = list(case.events.values(

@@ -59,12 +59,42 @@ def test_the_same_client_key_returns_the_same_case(world):
                             | {"number": "C-OTHER"})
 
 
+def test_a_case_number_already_taken_is_drawn_again(world, monkeypatch):
+    draws = iter(["aaaaaaaa", "aaaaaaaa", "bbbbbbbb"])
+    monkeypatch.setattr("xinjumin.cases.services.secrets.token_hex", lambda n: next(draws))
+    first = submit(world, key="key-number-01")
+    second = submit(world, key="key-number-02")
+    assert (first.number, second.number) == ("C20261204-AAAAAAAA", "C20261204-BBBBBBBB")
+    assert Case.objects.count() == 2
+
+
 def test_a_clerk_submits_for_a_resident_as_assisted(world):
     case = submit(world, by="window_yz")
     assert case.assisted and case.submitted_by == world.users["window_yz"]
+    for n, who in enumerate(("reviewer_yz", "window_hs", "resident_hs")):
+        with pytest.raises(DomainError) as err:
+            submit(world, by=who, key=f"key-refused-{n}")
+        assert err.value.status == 403, who
+    with pytest.raises(DomainError):  # another resident's key does not reveal their case
+        submit(world, by="window_hs", key="key-00000001")
+
+
+def test_a_guardian_submits_and_acts_for_their_child_only(world):
+    from xinjumin.accounts.services import resident_account_for
+
+    case = submit(world, resident=world.child_yz, key="key-child-001")
+    assert not case.assisted and case.resident == world.child_yz
+    assert case_for(world.users["resident_yz"], case.pk) == case
+    spouse = resident_account_for(world.spouse_yz)  # a parent, not the recorded guardian
+    assert case_for(spouse, case.pk) is None
     with pytest.raises(DomainError) as err:
-        submit(world, by="reviewer_yz", key="key-00000009")
+        case_submit(kind=Case.Kind.EVIDENCE, resident=world.child_yz, by=spouse,
+                    client_key="key-child-002", department="HRSS")
     assert err.value.status == 403
+    with pytest.raises(DomainError):
+        case_act(case=case, action="withdraw", actor=spouse)
+    case = case_act(case=case, action="withdraw", actor=world.users["resident_yz"])
+    assert case.status == "withdrawn"
 
 
 @pytest.mark.parametrize("change, field", [
