@@ -48,7 +48,9 @@ test: setup browser
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser and not spark and not slow" $(PYTEST_ARGS)
 
+# wrk (Debian's) is the API bench's load generator, installed when missing
 bench: setup
+	@.ci/apt-need "the API bench" wrk
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean-db:
