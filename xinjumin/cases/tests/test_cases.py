@@ -252,3 +252,33 @@ def test_xjm_cases_list_gives_the_undecided_cases_by_deadline(world):
     table = list(csv.DictReader(io.StringIO(run("--format", "csv"))))
     assert [(r["number"], r["status"]) for r in table] == [
         (late.number, "open"), (fresh.number, "open")]
+
+
+def test_xjm_calendar_loads_a_year_and_shows_it(world, tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    case = submit(world, when="2026-12-28T10:00")
+    assert case.due_provisional
+    with pytest.raises(CommandError, match="2027"):
+        call_command("calendar", "show", "2027")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"2028-01-01": false}', encoding="utf-8")
+    with pytest.raises(CommandError, match="days"):
+        call_command("calendar", "load", "2027", str(bad))
+    good = tmp_path / "2027.json"
+    good.write_text('{"2027-01-01": false}', encoding="utf-8")
+    out = io.StringIO()
+    call_command("calendar", "load", "2027", str(good), stdout=out)
+    assert "1 open cases' deadlines recomputed" in out.getvalue()
+    case.refresh_from_db()
+    assert (case.due_on, case.due_provisional) == (dt.date(2027, 1, 12), False)
+    shown = io.StringIO()
+    call_command("calendar", "show", "2027", stdout=shown)
+    assert json.loads(shown.getvalue()) == {"2027-01-01": False}
+    shown = io.StringIO()
+    call_command("calendar", "show", "2026", stdout=shown)  # the package's year
+    assert json.loads(shown.getvalue())["2026-10-01"] is False
