@@ -95,3 +95,29 @@ def test_bad_submissions_get_field_errors_and_write_nothing(world):
     assert "client_key" in body["fields"]
     assert_error(_post(resident, f"{CASES}/me", EVIDENCE), 400)  # no key at all
     assert not Case.objects.exists()
+
+
+def test_listing_a_residents_cases_costs_the_same_queries_for_one_or_many(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xinjumin.cases.services import case_act, case_submit
+
+    resident = world.client("resident_yz")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert resident.get(f"{CASES}/me").status_code == 200
+        return len(ctx.captured_queries)
+
+    def one(key: str) -> None:
+        case = case_submit(kind="evidence", resident=world.adult_yz,
+                           by=world.users["resident_yz"], client_key=key, department="HRSS")
+        case_act(case=case, action="refuse", actor=world.users["reviewer_yz"], reasons="否")
+
+    one("list-case-01")
+    queries()  # the token's first use writes its last-used time
+    first = queries()
+    for n in range(2, 5):
+        one(f"list-case-0{n}")
+    assert queries() == first

@@ -38,23 +38,34 @@ def residents_spoken_for(user: Any) -> set[int]:
     return {user.resident_id, *children.values_list("child_id", flat=True)}
 
 
-def may_act(case: Case, action: str, actor: Any) -> bool:
+def acts_for(user: Any, resident_id: int, district_id: str,
+             spoken_for: set[int] | None = None) -> bool:
+    """Whether `user` acts for the resident: themself or their guardian (`spoken_for`:
+    residents_spoken_for(user), when already known), or a window clerk of the district."""
+    if user.role == Role.RESIDENT:
+        return resident_id in (residents_spoken_for(user) if spoken_for is None
+                               else spoken_for)
+    return role_can(user.role, "resident_assist") and user.district_id == district_id
+
+
+def may_act(case: Case, action: str, actor: Any, spoken_for: set[int] | None = None) -> bool:
     """Whether `actor` may take `action` on `case` (the table aside): a resident's side
-    by the resident, their guardian or a window clerk of the case's district; a
-    reviewer's by the case's department's reviewers in its district, never the one it
-    excludes."""
+    by whoever acts for the resident; a reviewer's by the case's department's reviewers
+    in its district, never the one it excludes."""
     if action in machine.BY_RESIDENT:
-        if actor.role == Role.RESIDENT:
-            return case.resident_id in residents_spoken_for(actor)
-        return role_can(actor.role, "resident_assist") and actor.district_id == case.district_id
+        return acts_for(actor, case.resident_id, case.district_id, spoken_for)
     return (role_can(actor.role, "review") and actor.district_id == case.district_id
             and actor.department == case.department
             and actor.pk != case.excluded_reviewer_id)
 
 
-def case_actions(case: Case, user: Any) -> list[str]:
-    """What `user` may do with `case` now, in the table's order."""
-    return [a for a in machine.actions(case.kind, case.status) if may_act(case, a, user)]
+def case_actions(case: Case, user: Any, spoken_for: set[int] | None = None) -> list[str]:
+    """What `user` may do with `case` now, in the table's order (`spoken_for`: as for
+    acts_for; a list of cases passes it once)."""
+    if spoken_for is None:
+        spoken_for = residents_spoken_for(user)
+    return [a for a in machine.actions(case.kind, case.status)
+            if may_act(case, a, user, spoken_for)]
 
 
 def cases_in_scope(user: Any) -> QuerySet[Case]:
@@ -79,6 +90,15 @@ class Queue:
     total: int  # matching the filters (the page shows at most `limit`)
 
 
+ORDER = ("due_on", "submitted_at", "pk")
+
+
+def _late(today: dt.date) -> Q:
+    """Past the deadline with the clock running (a case waiting for the resident has its
+    clock stopped: never overdue)."""
+    return Q(status=Case.Status.OPEN, due_on__lt=today)
+
+
 def case_queue(*, user: Any, kind: str = "", status: str = "", overdue: bool = False,
                today: dt.date | None = None, limit: int = 100) -> Queue:
     """`user`'s queue, earliest deadline first (then the earliest submitted): undecided
@@ -86,7 +106,7 @@ def case_queue(*, user: Any, kind: str = "", status: str = "", overdue: bool = F
     today = today or office_today()
     scope = cases_in_scope(user)
     undecided = Q(status__in=machine.OPEN_STATUSES)
-    late = undecided & Q(due_on__lt=today)
+    late = _late(today)
     counts = scope.aggregate(
         open=Count("pk", filter=Q(status=Case.Status.OPEN)),
         waiting=Count("pk", filter=Q(status=Case.Status.WAITING)),
@@ -97,8 +117,7 @@ def case_queue(*, user: Any, kind: str = "", status: str = "", overdue: bool = F
         chosen = chosen.filter(kind=kind)
     if overdue:
         chosen = chosen.filter(late)
-    rows = list(chosen.select_related("resident", "district")
-                .order_by("due_on", "submitted_at", "pk")[:limit])
+    rows = list(chosen.select_related("decided_by").order_by(*ORDER)[:limit])
     return Queue(rows, counts, chosen.count() if len(rows) == limit else len(rows))
 
 
@@ -109,20 +128,22 @@ def cases_listed(*, district: str = "", overdue: bool = False, undecided: bool =
     cases = Case.objects.all()
     if district:
         cases = cases.filter(district_id=district)
-    if undecided or overdue:
-        cases = cases.filter(status__in=machine.OPEN_STATUSES)
     if overdue:
-        cases = cases.filter(due_on__lt=today or office_today())
-    return list(cases.order_by("due_on", "submitted_at", "pk"))
+        cases = cases.filter(_late(today or office_today()))
+    elif undecided:
+        cases = cases.filter(status__in=machine.OPEN_STATUSES)
+    return list(cases.order_by(*ORDER))
 
 
 def case_overdue(case: Case, today: dt.date | None = None) -> bool:
-    return case.status in machine.OPEN_STATUSES and case.due_on < (today or office_today())
+    """The case's side of _late."""
+    return case.status == Case.Status.OPEN and case.due_on < (today or office_today())
 
 
 def resident_cases(resident: Any) -> list[Case]:
     """A resident's cases, newest first."""
-    return list(Case.objects.filter(resident=resident).order_by("-submitted_at", "-pk"))
+    return list(Case.objects.filter(resident=resident).select_related("decided_by")
+                .order_by("-submitted_at", "-pk"))
 
 
 def case_for(user: Any, pk: int) -> Case | None:

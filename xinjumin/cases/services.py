@@ -17,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from points import SOURCES
-from xinjumin.accounts.roles import Role, role_can
+from xinjumin.accounts.roles import Role
 from xinjumin.audit.services import audit_record
 from xinjumin.cases import machine
 from xinjumin.cases.models import Case, CaseDeadline, CaseEvent, WorkingCalendarYear
-from xinjumin.cases.selectors import may_act, residents_spoken_for, working_calendar
+from xinjumin.cases.selectors import acts_for, may_act, working_calendar
 from xinjumin.cases.workdays import OFFICE_ZONE, package_schedule, working_deadline
 from xinjumin.core.errors import DomainError, NotFound
 
@@ -66,7 +66,7 @@ def case_submit(*, kind: str, resident: Any, by: Any, client_key: str, departmen
     if fields:
         raise _invalid(fields)
     assisted = by.role != Role.RESIDENT
-    if not _may_submit(resident, by):
+    if not acts_for(by, resident.pk, resident.district_id):
         raise DomainError("forbidden", "无权为该居民提交", "You may not submit for this resident",
                           status=403)
     existing = Case.objects.filter(resident=resident, client_key=client_key).first()
@@ -109,13 +109,6 @@ def _same_submission(case: Case, kind: str) -> Case:
         raise _invalid({"client_key": "该请求键已用于另一项申请 / this key was used for "
                                       "another submission"})
     return case
-
-
-def _may_submit(resident: Any, by: Any) -> bool:
-    """The resident themself, their guardian, or a window clerk of their district."""
-    if by.role == Role.RESIDENT:
-        return resident.pk in residents_spoken_for(by)
-    return role_can(by.role, "resident_assist") and by.district_id == resident.district_id
 
 
 def case_act(*, case: Case, action: str, actor: Any, reasons: str = "",
@@ -180,9 +173,9 @@ def case_act(*, case: Case, action: str, actor: Any, reasons: str = "",
 def calendar_year_load(*, year: int, days: dict[str, bool], actor: Any,
                        now: dt.datetime | None = None) -> list[Case]:
     """Load the official holiday schedule of `year` (the days that differ from
-    Monday–Friday) and recompute the deadline of every open case that counted a day of
-    that year (a CaseDeadline row each, reason "calendar"). Refused for a year the
-    package covers. Returns the cases whose deadline was recomputed. Audited
+    Monday–Friday) and recompute the provisional deadlines of the open cases (a
+    CaseDeadline row, reason "calendar", for each one that changes). Refused for a year the
+    package covers. Returns the cases whose deadline changed. Audited
     "calendar.loaded"."""
     now = now or timezone.now()
     fields: dict[str, str] = {}
@@ -211,6 +204,8 @@ def calendar_year_load(*, year: int, days: dict[str, bool], actor: Any,
                      .filter(status__in=machine.OPEN_STATUSES, due_provisional=True)):
             deadline = working_deadline(case.submitted_at, machine.DAYS[case.kind], calendar,
                                         waited=case.waited_days)
+            if (deadline.due_on, deadline.provisional) == (case.due_on, case.due_provisional):
+                continue  # its provisional days lie in another year
             Case.objects.filter(pk=case.pk).update(due_on=deadline.due_on,
                                                    due_provisional=deadline.provisional)
             CaseDeadline.objects.create(case=case, due_on=deadline.due_on,

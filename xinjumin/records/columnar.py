@@ -36,8 +36,6 @@ Where the batches come from:
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import subprocess
 import sys
 import time
@@ -60,7 +58,6 @@ from xinjumin.records.pipeline import read_ahead
 
 BATCH_ROWS = 500_000
 PAGE_ROWS = 50_000  # Django-connection pages
-PIPE_BYTES = 1 << 20  # the SQLite reader's pipe
 COLUMNS = ("type", "source", "record_id", "version", "subject_hash", "id_number",
            "linked_hash", "linked_id_number", "fields")
 ENVELOPE = ("source", "type", "record_id", "version", "op", "id_number")
@@ -104,8 +101,6 @@ def adbc_sqlite_batches(path: str, *, batch_rows: int = BATCH_ROWS
     try:
         child.stdin.write(_select(_table()).encode())
         child.stdin.close()
-        with contextlib.suppress(OSError):  # a larger pipe: fewer wake-ups (Linux)
-            fcntl.fcntl(child.stdout.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
         try:
             yield from pa.ipc.open_stream(child.stdout)
         except pa.ArrowInvalid:  # no stream at all: the child failed (said below)

@@ -20,6 +20,7 @@ from xinjumin.cases.selectors import (
     case_queue,
     office_today,
     resident_cases,
+    residents_spoken_for,
 )
 from xinjumin.cases.services import case_act, case_submit
 from xinjumin.core.errors import NotFound
@@ -99,14 +100,13 @@ class QueueOut(Schema):
 
 
 class QueueQuery(Schema):
-    kind: str = Field("", max_length=16, pattern=r"^(|evidence|objection|review)$")
-    status: str = Field("", max_length=16,
-                        pattern=r"^(|open|waiting|accepted|refused|withdrawn)$")
+    kind: str = Field("", max_length=16, pattern=f"^(|{'|'.join(Case.Kind.values)})$")
+    status: str = Field("", max_length=16, pattern=f"^(|{'|'.join(Case.Status.values)})$")
     overdue: bool = False
 
 
-def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None = None
-             ) -> dict[str, Any]:
+def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None = None,
+             spoken_for: set[int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": case.pk, "number": case.number, "kind": case.kind,
         "kind_label": str(Case.Kind(case.kind).label), "status": case.status,
@@ -117,7 +117,7 @@ def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None
         "decided_at": case.decided_at,
         "decided_by_role": case.decided_by.role if case.decided_by else "",
         "reasons": case.reasons, "reasons_en": case.reasons_en,
-        "actions": case_actions(case, user),
+        "actions": case_actions(case, user, spoken_for),
     }
     if full:
         out["events"] = list(case.events.values(
@@ -153,8 +153,9 @@ def my_case_submit(
 def my_cases(request: HttpRequest) -> list[dict[str, Any]]:
     require_resident(request.user)
     resident = access_own_resident(user=request.user)
-    today = office_today()
-    return [case_out(c, request.user, today=today) for c in resident_cases(resident)]
+    today, spoken_for = office_today(), residents_spoken_for(request.user)
+    return [case_out(c, request.user, today=today, spoken_for=spoken_for)
+            for c in resident_cases(resident)]
 
 
 @router.get("/queue", response={200: QueueOut, **_ERRORS},
@@ -168,7 +169,8 @@ def queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
     q = case_queue(user=request.user, kind=query.kind, status=query.status,
                    overdue=query.overdue, today=today)
     return {"counts": q.counts, "total": q.total,
-            "cases": [case_out(c, request.user, today=today) for c in q.cases]}
+            "cases": [case_out(c, request.user, today=today, spoken_for=set())
+                      for c in q.cases]}
 
 
 def _visible(request: HttpRequest, case_id: int, purpose: str = "case") -> Case:

@@ -194,9 +194,12 @@ def test_a_year_without_an_official_schedule_gives_a_provisional_deadline(world)
     with pytest.raises(DomainError) as err:
         calendar_year_load(year=2027, days={"2027-13-01": False}, actor="test")
     assert "days" in err.value.fields
+    # a case whose provisional days lie in 2028 keeps its deadline (and no new row)
+    later = submit(world, key="key-2028-0001", when="2027-12-27T10:00")
     moved = calendar_year_load(year=2027, days={"2027-01-01": False}, actor="test",
                                now=at("2026-12-29T09:00"))
     assert [c.pk for c in moved] == [case.pk]
+    assert [d.reason for d in CaseDeadline.objects.filter(case=later)] == ["submitted"]
     case.refresh_from_db()
     assert (case.due_on, case.due_provisional) == (dt.date(2027, 1, 12), False)
     assert [d.reason for d in CaseDeadline.objects.filter(case=case)] == [
@@ -217,6 +220,11 @@ def test_queues_are_sorted_by_deadline_scoped_and_count_the_overdue(world):
     assert [c.pk for c in case_queue(user=world.users["window_hs"], today=today).cases] == [
         elsewhere.pk]
     assert case_queue(user=world.users["resident_yz"], today=today).cases == []
+    # waiting for the resident, the clock is stopped: past its deadline, never overdue
+    case_act(case=late, action="ask", actor=world.users["reviewer_yz"], reasons="请补充")
+    waiting = case_queue(user=world.users["reviewer_yz"], today=today)
+    assert waiting.counts["overdue"] == 0 and waiting.counts["waiting"] == 1
+    assert case_queue(user=world.users["reviewer_yz"], overdue=True, today=today).cases == []
     assert case_for(world.users["resident_hs"], late.pk) is None
     assert case_for(world.users["resident_yz"], late.pk) == late
     assert case_for(world.users["district_admin_yz"], elsewhere.pk) is None
@@ -273,7 +281,7 @@ def test_xjm_calendar_loads_a_year_and_shows_it(world, tmp_path):
     good.write_text('{"2027-01-01": false}', encoding="utf-8")
     out = io.StringIO()
     call_command("calendar", "load", "2027", str(good), stdout=out)
-    assert "1 open cases' deadlines recomputed" in out.getvalue()
+    assert "1 open cases' deadlines changed" in out.getvalue()
     case.refresh_from_db()
     assert (case.due_on, case.due_provisional) == (dt.date(2027, 1, 12), False)
     shown = io.StringIO()

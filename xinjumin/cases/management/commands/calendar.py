@@ -50,4 +50,4 @@ class Command(BaseCommand):
             detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
             raise CommandError(f"{exc.message} / {exc.message_en} ({detail})") from None
         self.stdout.write(f"loaded {opts['year']}: {len(days)} days; "
-                          f"{len(moved)} open cases' deadlines recomputed")
+                          f"{len(moved)} open cases' deadlines changed")
