@@ -443,6 +443,9 @@ def check_xlsx(path: str | PathLike[str]) -> dict[str, tuple[int, int]]:
                                 f"Excel 文件含有 {len(infos)} 个部件, 最多 {XLSX_MAX_PARTS} 个",
                                 f"the workbook has {len(infos)} parts, at most "
                                 f"{XLSX_MAX_PARTS}")
+        if any(not info.filename for info in infos):  # damaged: zipfile fails on it later
+            raise FileError("invalid_xlsx", "无法读取 Excel 文件: 有部件没有名称",
+                            "cannot read the Excel workbook: a part has no name", path)
         total = 0
         for info in infos:
             size, packed, name = info.file_size, info.compress_size, info.filename

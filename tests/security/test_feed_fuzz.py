@@ -173,6 +173,14 @@ def test_xlsx_damaged_bytes(flips: list[tuple[int, int]]) -> None:
     _read(bytes(data), ".xlsx")
 
 
+def test_xlsx_with_a_nameless_part_is_refused_as_damaged() -> None:
+    # a name starting with NUL reads as "" (zipfile cuts names at NUL), on which zipfile's
+    # own ZipInfo.is_dir() raised IndexError (a hypothesis example found it)
+    name = b"[Content_Types].xml"
+    assert name in VALID_XLSX
+    _read(VALID_XLSX.replace(name, b"\x00" + name[1:]), ".xlsx")
+
+
 cell_values = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | nasty_text
                | st.floats(allow_nan=False, allow_infinity=False)
                | st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
