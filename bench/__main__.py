@@ -21,6 +21,7 @@ BENCHES = [
     "bench/bench_points.py",
     "bench/bench_import.py",
     "bench/bench_scoring.py",
+    "bench/bench_permits.py",
     "bench/bench_api.py",
     "bench/bench_faults.py",
 ]

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
         DECIMAL_KINDS,
         ENVELOPE,
         OPS,
+        PLATFORM_RECORD_PREFIX,
+        PLATFORM_SOURCE,
         TYPES_BY_SOURCE,
         VERSION_MAX,
         TypeSpec,
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
         uscc_check_character,
     )
     from points.inputs import RecordIndex
+    from points.measures.dates import add_months, in_force, month_index
     from points.population import (
         district_item_column,
         frames_from_records,
@@ -193,9 +196,17 @@ _GROUPS: dict[str, dict[str, str]] = {
         "DECIMAL_KINDS": "points.feeds.schema",
         "ENVELOPE": "points.feeds.schema",
         "OPS": "points.feeds.schema",
+        "PLATFORM_RECORD_PREFIX": "points.feeds.schema",
+        "PLATFORM_SOURCE": "points.feeds.schema",
         "TYPES_BY_SOURCE": "points.feeds.schema",
         "VERSION_MAX": "points.feeds.schema",
         "TypeSpec": "points.feeds.schema",
+    },
+    # The calendar arithmetic of domain.md §7.8 (months clamped, in force, month counter).
+    "dates": {
+        "add_months": "points.measures.dates",
+        "in_force": "points.measures.dates",
+        "month_index": "points.measures.dates",
     },
     # A synthetic city in the feed format (bench, demo) and the engine's command line.
     "tools": {
@@ -215,6 +226,8 @@ __all__ = [
     "FIELD_ORDER",
     "MEASURE_KINDS",
     "OPS",
+    "PLATFORM_RECORD_PREFIX",
+    "PLATFORM_SOURCE",
     "PROFILES_DIR",
     "SOURCES",
     "TYPES",
@@ -239,6 +252,7 @@ __all__ = [
     "RuleSet",
     "RuleSetError",
     "TypeSpec",
+    "add_months",
     "age_in_full_years",
     "arrow_schema",
     "cli_main",
@@ -256,6 +270,7 @@ __all__ = [
     "home_district",
     "hundredths",
     "id_check_character",
+    "in_force",
     "jsonl_line",
     "list_profiles",
     "load_current",
@@ -264,6 +279,7 @@ __all__ = [
     "mask_id_number",
     "mask_name",
     "mask_phone",
+    "month_index",
     "parse_id_number",
     "parse_uscc",
     "parse_yaml",

@@ -267,12 +267,13 @@ def scored_people(index_or_records: RecordIndex | Iterable[Record], as_of: dt.da
     evaluated)."""
     index = _as_index(index_or_records)
     return sorted(i for i in index.subjects("residence_registration")
-                  if any(_registered_by(r, as_of) for r in index.of(i, "residence_registration")))
+                  if any(_registered_by(r, as_of)
+                         for r in index.of(i, "residence_registration", as_of)))
 
 
 def home_district(index: RecordIndex, id_number: str, as_of: dt.date) -> str | None:
     """The district of the person's latest residence registration registered ≤ D."""
-    regs = [r for r in index.of(id_number, "residence_registration")
+    regs = [r for r in index.of(id_number, "residence_registration", as_of)
             if _registered_by(r, as_of)]
     if not regs:
         return None
@@ -309,10 +310,11 @@ def rent_subsidy_figure(index_or_records: RecordIndex | Iterable[Record], id_num
     from points.measures.city import permit_valid
 
     index = _as_index(index_or_records)
-    leases = [r for r in index.of(id_number, "lease") if r.get("district") == district
+    leases = [r for r in index.of(id_number, "lease", as_of) if r.get("district") == district
               and in_force(r.date("start"), r.date("end"), as_of)]
     lease = max(leases, key=lambda r: (r.date("start"), r.record_id), default=None)
-    rent = index.complex_rent(str(lease.get("complex_id")), as_of.year) if lease else None
+    rent = (index.complex_rent(str(lease.get("complex_id")), as_of.year, as_of)
+            if lease else None)
     amount = None
     if rent is not None:
         amount = (share * Decimal(rent.get("average_rent"))).quantize(CENT, ROUND_HALF_UP)
@@ -320,12 +322,13 @@ def rent_subsidy_figure(index_or_records: RecordIndex | Iterable[Record], id_num
     owners = [id_number] + [s for s, _ in index.spouses(id_number, as_of)]
     checks = {
         "score": score.score is not None and score.score >= threshold,
-        "permit": any(permit_valid(r, as_of) for r in index.of(id_number, "residence_permit")),
+        "permit": any(permit_valid(r, as_of)
+                      for r in index.of(id_number, "residence_permit", as_of)),
         "lease": lease is not None,
         "no_home": not any(in_force(r.date("start"), r.date("end"), as_of)
-                           for o in owners for r in index.of(o, "home_ownership")),
+                           for o in owners for r in index.of(o, "home_ownership", as_of)),
         "no_public_rental": not any(in_force(r.date("start"), r.date("end"), as_of)
-                                    for r in index.of(id_number, "public_rental")),
+                                    for r in index.of(id_number, "public_rental", as_of)),
         "not_frozen": not score.frozen,
     }
     return RentSubsidy(amount, all(checks.values()), record_ref(lease) if lease else None,

@@ -4,6 +4,13 @@ Pure functions over ``points.feeds.record.Record``. ``RecordIndex`` indexes the 
 records once (by subject ID number, marriages both ways, guardianships by child, complex
 rents by complex and year) so that scoring many people one by one stays linear. Every
 fact keeps the ids of the records behind it (``record_ref``: "SOURCE:record_id").
+
+Overrides (domain §9.1, type ``record_override``): as of D a record is disregarded, as if
+absent, while an override of its key is in force at D (from ≤ D, and D ≤ until when
+there is one). The index's look-ups that are given D (``of(…, as_of)``, ``spouses``,
+``guardians``, ``complex_rent(…, as_of)``, and so ``PersonInputs.records``) leave such
+records out, so no measure counts and no explanation cites them. A retracted override is
+not live, so it has no effect.
 """
 
 from __future__ import annotations
@@ -33,6 +40,19 @@ def required_date(record: Record, name: str) -> dt.date:
     return value
 
 
+OVERRIDE = "record_override"
+Key = tuple[str, str]  # (source, record_id), as Record.key
+_DISREGARDED_CACHE = 64  # dates remembered per index (one nightly or one person: a few)
+
+
+def override_target(record: Record) -> Key | None:
+    """The key a ``record_override`` of effect ``disregard`` sets aside (None for any
+    other record). Only the platform sends the type (points.feeds.schema)."""
+    if record.type != OVERRIDE or record.get("effect") != "disregard":
+        return None
+    return (str(record.get("target_source")), str(record.get("target_record_id")))
+
+
 def live_records(records: Iterable[Record]) -> list[Record]:
     """The records in force after versions and retractions
     (``points.feeds.versions.current_records``)."""
@@ -51,7 +71,13 @@ class RecordIndex:
         self._marriages: dict[str, list[Record]] = defaultdict(list)
         self._guardians: dict[str, list[Record]] = defaultdict(list)
         self._rents: dict[str, dict[int, Record]] = defaultdict(dict)
+        # target key -> (from, until) of each live override of it
+        self._overrides: dict[Key, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+        self._disregarded: dict[dt.date, frozenset[Key]] = {}
         for r in self.records:
+            target = override_target(r)
+            if target is not None:
+                self._overrides[target].append((required_date(r, "from"), r.date("until")))
             if r.type == "complex_rent":
                 self._rents[str(r.get("complex_id"))][int(r.get("year"))] = r
                 continue
@@ -64,10 +90,32 @@ class RecordIndex:
             elif r.type == "guardianship" and r.get("child_id_number"):
                 self._guardians[r.get("child_id_number")].append(r)
 
-    def of(self, id_number: str, type_: str) -> list[Record]:
-        """The subject's live records of one type (empty list if none)."""
+    def disregarded(self, as_of: dt.date) -> frozenset[Key]:
+        """The keys (source, record_id) set aside at D by an override in force at D."""
+        if not self._overrides:
+            return frozenset()
+        keys = self._disregarded.get(as_of)
+        if keys is None:
+            keys = frozenset(k for k, spans in self._overrides.items()
+                             if any(in_force(start, until, as_of) for start, until in spans))
+            if len(self._disregarded) >= _DISREGARDED_CACHE:
+                self._disregarded.clear()
+            self._disregarded[as_of] = keys
+        return keys
+
+    def _kept(self, records: Iterable[Record], as_of: dt.date | None) -> list[Record]:
+        """``records`` without those disregarded at D (all of them when no D is given)."""
+        gone = self.disregarded(as_of) if as_of is not None else frozenset()
+        if not gone:
+            return list(records)
+        return [r for r in records if (r.source, r.record_id) not in gone]
+
+    def of(self, id_number: str, type_: str, as_of: dt.date | None = None) -> list[Record]:
+        """The subject's live records of one type (empty list if none); given D, without
+        the records an override disregards at D. Scoring always passes D; without it the
+        result is every live record (what was received, not what counts)."""
         by_type = self._by_subject.get(id_number)
-        return list(by_type.get(type_, ())) if by_type else []
+        return self._kept(by_type.get(type_, ()), as_of) if by_type else []
 
     def subjects(self, type_: str) -> list[str]:
         """ID numbers with at least one record of ``type_``."""
@@ -77,7 +125,7 @@ class RecordIndex:
         """Spouses at D: marriages linking the person either way, since ≤ D and not
         ended (ended_on absent or ≥ D)."""
         out = []
-        for m in self._marriages.get(id_number, ()):
+        for m in self._kept(self._marriages.get(id_number, ()), as_of):
             if in_force(m.date("since"), m.date("ended_on"), as_of):
                 other = m.get("spouse_id_number") if m.id_number == id_number else m.id_number
                 if other and other != id_number:
@@ -86,13 +134,18 @@ class RecordIndex:
 
     def guardians(self, child_id_number: str, as_of: dt.date) -> list[tuple[str, Record]]:
         """Guardians of a child at D (guardianship: subject = guardian, since ≤ D)."""
-        return [(g.id_number, g) for g in self._guardians.get(child_id_number, ())
+        return [(g.id_number, g)
+                for g in self._kept(self._guardians.get(child_id_number, ()), as_of)
                 if g.id_number and ((since := g.date("since")) is None or since <= as_of)]
 
-    def complex_rent(self, complex_id: str, year: int) -> Record | None:
-        """The complex's average-rent record for ``year``, else the latest earlier year."""
-        years = [y for y in self._rents.get(complex_id, {}) if y <= year]
-        return self._rents[complex_id][max(years)] if years else None
+    def complex_rent(self, complex_id: str, year: int, as_of: dt.date | None = None
+                     ) -> Record | None:
+        """The complex's average-rent record for ``year``, else the latest earlier year
+        (given D, among those not disregarded at D)."""
+        by_year = self._rents.get(complex_id, {})
+        gone = self.disregarded(as_of) if as_of is not None else frozenset()
+        years = [y for y, r in by_year.items() if y <= year and r.key not in gone]
+        return by_year[max(years)] if years else None
 
 
 @dataclass(frozen=True)
@@ -106,7 +159,8 @@ class PersonInputs:
     index: RecordIndex = field(repr=False)
 
     def records(self, type_: str) -> list[Record]:
-        return self.index.of(self.id_number, type_)
+        """The person's records of one type that count at D (overrides applied)."""
+        return self.index.of(self.id_number, type_, self.as_of)
 
     @property
     def is_minor(self) -> bool:

@@ -6,9 +6,9 @@ One cast, made through the services as the platform would make them:
   (ADULT_YZ), his wife 王丽 (SPOUSE_YZ) and their daughter 张小雨 (CHILD_YZ, a minor);
 - in 海曙 330203 (330203001) 李海燕 (ADULT_HS);
 - staff of every role (STAFF): window clerks of 鄞州 and 海曙, a street-scoped clerk, two
-  reviewers (HRSS) and a district admin of 鄞州, a district admin of 宁海 330226 (a district with
-  its own layer of the indicator system), the city admin and the three separated admins
-  (三员分立), each with a TOTP device and the password PASSWORD;
+  reviewers (HRSS), a PSB reviewer and a district admin of 鄞州, a district admin of 宁海
+  330226 (a district with its own layer of the indicator system), the city admin and the
+  three separated admins (三员分立), each with a TOTP device and the password PASSWORD;
 - the residents' own accounts (users "resident_yz", "resident_hs").
 
 The root conftest.py makes `world` (a World) a fixture of the whole suite; the browser tests
@@ -57,6 +57,7 @@ STAFF: dict[str, tuple[str, str | None, str | None, str]] = {
     "window_yz": ("window_staff", YINZHOU, None, "陈静"),
     "reviewer_yz": ("reviewer", YINZHOU, None, "审核员 林芳"),
     "reviewer2_yz": ("reviewer", YINZHOU, None, "审核员 郑军"),
+    "psb_reviewer_yz": ("reviewer", YINZHOU, None, "公安审核员 赵磊"),
     "district_admin_yz": ("district_admin", YINZHOU, None, "区管理员 王强"),
     "street_clerk_yz": ("window_staff", YINZHOU, "330212002", "街道窗口 刘洋"),
     "district_admin_nh": ("district_admin", NINGHAI, None, "宁海区管理员 陈刚"),
@@ -94,11 +95,16 @@ def login_request(username: str = "window_yz") -> Any:
                                  REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="pytest")
 
 
+# the department of each reviewer (HRSS unless named here)
+DEPARTMENTS = {"psb_reviewer_yz": "PSB"}
+
+
 def make_staff(username: str) -> User:
     """One of STAFF, with its TOTP device."""
     role, district, street, display_name = STAFF[username]
+    department = DEPARTMENTS.get(username, "HRSS") if role == "reviewer" else ""
     user = staff_create(username=username, password=PASSWORD, role=role, district=district,
-                        street=street, department="HRSS" if role == "reviewer" else "",
+                        street=street, department=department,
                         display_name=display_name, actor="test-setup")
     staff_totp_device_create(user=user, actor="test-setup")
     return user

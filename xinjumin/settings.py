@@ -159,6 +159,8 @@ INSTALLED_APPS = [
     "xinjumin.records",
     "xinjumin.scoring",
     "xinjumin.cases",
+    "xinjumin.permits",
+    "xinjumin.registrations",
     "xinjumin.api",
     "xinjumin.portal",
     "xinjumin.backoffice",
@@ -358,8 +360,12 @@ XJM_TRUSTED_PROXIES = _trusted_proxies()
 XJM_MAX_REQUEST_BYTES = env_int("XJM_MAX_REQUEST_BYTES", 64 * 1024)
 XJM_MAX_UPLOAD_BYTES = env_int("XJM_MAX_UPLOAD_BYTES", 200_000_000)
 XJM_MAX_FEED_BATCH_BYTES = env_int("XJM_MAX_FEED_BATCH_BYTES", 8_000_000)
+# a case's evidence file (PDF, JPEG, PNG) [default 10 MB], and its multipart request
+XJM_MAX_EVIDENCE_BYTES = env_int("XJM_MAX_EVIDENCE_BYTES", 10_000_000)
+XJM_MAX_EVIDENCE_REQUEST_BYTES = XJM_MAX_EVIDENCE_BYTES + 64 * 1024
 XJM_BODY_LIMITS = {"backoffice:feed_upload": "XJM_MAX_UPLOAD_BYTES",
-                   "api:feed_records": "XJM_MAX_FEED_BATCH_BYTES"}
+                   "api:feed_records": "XJM_MAX_FEED_BATCH_BYTES",
+                   "api:case_evidence_add": "XJM_MAX_EVIDENCE_REQUEST_BYTES"}
 # Django's own cap on a body read into memory (the feed batch's JSON is): the middleware
 # has already held every URL to its limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(XJM_MAX_REQUEST_BYTES, XJM_MAX_FEED_BATCH_BYTES)

@@ -57,8 +57,19 @@ INSURED_COUNT_MAX = 1_000_000
 
 SOURCES: tuple[str, ...] = (
     "PSB", "HRSS", "EDU", "HOUSING", "SAMR", "IP", "AWARD", "VOLUNTEER", "BLOOD",
-    "REDCROSS", "CREDIT", "COURT", "DISTRICT",
+    "REDCROSS", "CREDIT", "COURT", "DISTRICT", "UNION", "XJM",
 )
+# Domain §9.1: the platform itself (its record_override decisions), and the record_id
+# prefix of the records it writes under a department's source (its registrations and
+# permits as PSB's online channel, accepted evidence). Only the platform's own services
+# write either; a department's feed or an operator's file import is refused them
+# (xinjumin.records.services).
+PLATFORM_SOURCE = "XJM"
+PLATFORM_RECORD_PREFIX = "XJM-"
+# An override sets aside a department's record (or one the platform wrote under a
+# department's source); overrides of overrides are not a thing: an override is undone by
+# retracting it or by its `until`.
+OVERRIDE_TARGET_SOURCES: tuple[str, ...] = tuple(s for s in SOURCES if s != PLATFORM_SOURCE)
 OPS: tuple[str, ...] = ("upsert", "retract")
 
 # Domain §3: the ten county-level districts of Ningbo.
@@ -264,6 +275,18 @@ _TYPES: tuple[TypeSpec, ...] = (
     TypeSpec("criminal_conviction", ("COURT",), (
         req("convicted_on", K.DATE), req("sentence_start", K.DATE), req("sentence_end", K.DATE),
     ), (not_before("sentence_end", "sentence_start"),)),
+    TypeSpec("union_membership", ("UNION",), (
+        req("district", K.DISTRICT), req("start", K.DATE), opt("end", K.DATE),
+    ), END_AFTER_START),
+    # Domain §9.1: as of D, the record (target_source, target_record_id) is disregarded,
+    # as if absent, while from <= D <= until (no until: from `from` on). The id_number is
+    # the subject of the targeted record (so the override travels with that person's
+    # records); the target is found by its key alone.
+    TypeSpec("record_override", (PLATFORM_SOURCE,), (
+        req("target_source", K.CODE, *OVERRIDE_TARGET_SOURCES),
+        req("target_record_id", K.IDENTIFIER), req("effect", K.CODE, "disregard"),
+        req("from", K.DATE), opt("until", K.DATE), req("case_no", K.IDENTIFIER),
+    ), (not_before("until", "from"),)),
     TypeSpec("district_item", ("DISTRICT",), (
         req("district", K.DISTRICT), req("item", K.KEY, *DISTRICT_ITEMS), req("on", K.DATE),
         opt("end", K.DATE), opt("hours", K.HOURS),

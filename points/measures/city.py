@@ -115,7 +115,7 @@ def housing(c: Context) -> MeasureResult:
         if in_force(r.date("start"), r.date("end"), as_of):
             return MeasureResult(c.p("owner_points"), (record_ref(r),), "本人在本市有房")
     for spouse, marriage in c.person.spouses():
-        for r in c.person.index.of(spouse, owner_type):
+        for r in c.person.index.of(spouse, owner_type, c.as_of):
             if in_force(r.date("start"), r.date("end"), as_of):
                 return MeasureResult(c.p("owner_points"), (record_ref(marriage), record_ref(r)),
                                      "配偶在本市有房")

@@ -1,8 +1,9 @@
 """A child's score for services: the highest score among the child's guardians (§7.1).
 
 Guardians need not be registered residents themselves, so they are scored as ``people``.
-Mirrors ``points.evaluate.highest_guardian_score`` (guardianship since ≤ D; adult
-guardians only; the best score in the district of the service).
+Mirrors ``points.evaluate.highest_guardian_score`` (guardianship since ≤ D and not
+disregarded by an override at D; adult guardians only; the best score in the district of
+the service).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import polars as pl
 
 from points.population.load import Frames, empty_frame
+from points.population.overrides import without_disregarded
 from points.population.score import score_population
 from points.rules.model import DISTRICT_CODES, RuleSet
 
@@ -22,6 +24,7 @@ def guardian_scores(frames: Frames, as_of: dt.date, rule_set: RuleSet,
                     district: str | None = None) -> pl.DataFrame:
     """Per child with a guardian at D: ``guardian_score`` (hundredths) in ``district``, or
     else in the child's own district (its latest registration); null if no adult guardian."""
+    frames = without_disregarded(frames, as_of)
     g = frames.get("guardianship")
     pairs = (empty_frame("guardianship") if g is None else g).filter(
         pl.col("since").is_null() | (pl.col("since") <= pl.lit(as_of))).select(

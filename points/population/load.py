@@ -31,6 +31,7 @@ from points.population.versions import Part, VersionReport, apply_versions, repo
 
 Frames = dict[str, pl.LazyFrame]
 KEY = ("source", "record_id")
+OVERRIDE = "record_override"
 
 
 def empty_frame(type_name: str) -> pl.LazyFrame:
@@ -136,22 +137,30 @@ def load_checked(paths_or_dir: str | PathLike[str] | Iterable[str | PathLike[str
     the repeated keys whole (about 5 %: deciding them compares every field), then the
     records in force, one type at a time, only the columns kept. ``drop``: columns to
     leave out of a type's frame (those no measure reads:
-    ``points.population.prepare.unused_columns``).
+    ``points.population.prepare.unused_columns``), except the record keys while there are
+    overrides.
     Raises ``FileError`` for a file rejected whole."""
     files, parts, invalid = _parts(paths_or_dir)
     versioned = apply_versions(parts, files, check=strict, read_repeated=True)
     frames: Frames = {}
     rejected = []
-    for name in TYPES:
+    keep: set[str] = set()
+    # the overrides first: while any is current, every type keeps the record keys they
+    # name (points.population.overrides leaves the disregarded records out at D)
+    for name in sorted(TYPES, key=lambda n: n != OVERRIDE):
         plan = versioned.plans.get(name)
         live = _with_pid(name, empty_frame(name) if plan is None else plan.live)
-        gone = [c for c in (drop or {}).get(name, ()) if c in live.collect_schema().names()]
+        gone = [c for c in (drop or {}).get(name, ())
+                if c in live.collect_schema().names() and c not in keep]
         if plan is None:
             frames[name] = live.drop(gone)
             continue
         done, bad = pl.collect_all([live.drop(gone), plan.rejected])
         frames[name] = done.lazy()
         rejected.append(bad)
+        if name == OVERRIDE and done.height:
+            keep.update(KEY)
+    frames = {name: frames[name] for name in TYPES}
     return Loaded(frames, report(rejected, [str(f) for f in files]), invalid, tuple(files))
 
 

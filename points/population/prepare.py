@@ -23,6 +23,7 @@ import polars as pl
 
 from points.population import measures as m
 from points.population.load import Frames, empty_frame, pid
+from points.population.overrides import without_disregarded
 from points.rules.model import DISTRICT_CODES, MEASURE_KINDS, Item, RuleSet
 
 ID = m.ID
@@ -140,14 +141,16 @@ def prepare_inputs(frames: Frames, as_of: dt.date, rule_set: RuleSet | Sequence[
     ``district``, ``birth_date``, ``age_years``, ``is_minor`` and every quantity the rule
     set(s) need at D, plus the rent-subsidy facts of ``points.population.rent`` unless
     ``rent_subsidy=False`` (scores only: ``xjm points score``, 2.4 s less on the bench's
-    city).
+    city). Records an override disregards at D are left out first
+    (``points.population.overrides``).
 
     Every type's current records are computed once (``materialize``), every quantity once
     (in parallel), then aligned to the persons by pid and stacked side by side."""
     from points.population.rent import rent_facts
 
     rule_sets = [rule_set] if isinstance(rule_set, RuleSet) else list(rule_set)
-    frames = materialize(frames, rule_sets, as_of)
+    # before materialize drops the record keys the overrides name (domain §9.1)
+    frames = materialize(without_disregarded(frames, as_of), rule_sets, as_of)
     groups: dict[str, list[Need]] = {}
     specs: dict[str, m.Spec] = {}
     for rs in rule_sets:

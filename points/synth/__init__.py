@@ -1,7 +1,8 @@
 """Synthetic population of new residents, as department feeds (docs: feeds.md).
 
-``generate(n, seed, out_dir)`` writes every record type of ``points.feeds.schema`` for ``n``
-invented residents over the ten districts of domain §3: ages, permits, overlapping insurance
+``generate(n, seed, out_dir)`` writes every record type of ``points.feeds.schema`` (an
+empty file for ``record_override``, which only the platform writes) for ``n`` invented
+residents over the ten districts of domain §3: ages, permits, overlapping insurance
 periods with two employers, employment spells with gaps, diplomas, skills, homes, spouses and
 children, the rare bonus and deduction records, district items (patrol in 330226), plus
 replays, corrections (sometimes arriving first) and retractions. ID numbers and credit codes
@@ -38,7 +39,15 @@ from points.synth.housing import (
 from points.synth.people import employers, person_chunk
 from points.synth.rng import Rng
 from points.synth.versions import with_versions
-from points.synth.work import diplomas, employment, insurance, insured, shortage, skills
+from points.synth.work import (
+    diplomas,
+    employment,
+    insurance,
+    insured,
+    shortage,
+    skills,
+    unions,
+)
 from points.synth.write import Writer, finish
 
 __all__ = ["BUILDERS", "CHUNK", "generate"]
@@ -58,8 +67,11 @@ BUILDERS: dict[str, Builder] = {  # record type → builder (in this order per c
     "skill_certificate": skills, "shortage_post": shortage, "diploma": diplomas,
     "lease": leases, "home_ownership": homes, "public_rental": public_rentals,
     "dormitory": dormitories, "insured_employees": insured,
-    **{name: event_builder(name) for name in EVENTS}, "district_item": district_items,
+    **{name: event_builder(name) for name in EVENTS}, "union_membership": unions,
+    "district_item": district_items,
 }
+# Not generated: record_override (the platform's own decisions, domain §9.1: no feed or
+# file import may carry them, so a generated population stays importable as files).
 
 
 def generate(n: int, seed: int, out_dir: Path, fmt: str = "parquet",

@@ -1,5 +1,5 @@
-"""Record builders: social insurance, employment, diplomas, skills, shortage posts and
-insured employees of one's own business."""
+"""Record builders: social insurance, employment, diplomas, skills, shortage posts,
+insured employees of one's own business and trade-union membership."""
 
 from __future__ import annotations
 
@@ -94,3 +94,8 @@ def insured(P: pl.DataFrame, rng: Rng, d: int, pool: pl.Series) -> pl.DataFrame:
     return df.with_columns(as_of=d - 30 - 91 * pl.col("j") - rng.int("bz-d", 0, 20),
                            insured_count=rng.int("bz-c", 0, 30))
 
+
+
+def unions(P: pl.DataFrame, rng: Rng, d: int, pool: pl.Series) -> pl.DataFrame:
+    """Trade-union membership in one's district (no points: the union scenarios, §8.1)."""
+    return stint(pick(P, rng, "union", 0.12, pl.col("worker")), rng, d, "um", 30, 3000, 0.1)

@@ -66,4 +66,5 @@ def test_every_scenario_has_cases() -> None:
     assert len(CASES) >= 20
     assert {s.path.stem for s, _ in CASES} >= {
         "worked_example", "month_clamp", "window_edges", "freeze_ends", "suspension_lifted",
-        "spells_join", "minors", "spouse_home", "insured_tie", "after_d_ignored"}
+        "spells_join", "minors", "spouse_home", "insured_tie", "after_d_ignored",
+        "override_disregards", "override_links"}

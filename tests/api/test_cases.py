@@ -6,10 +6,15 @@ input."""
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.api.conftest import API, assert_error
 from xinjumin.cases.models import Case
 
 CASES = f"{API}/cases"
+# what the evidence shows: the record an accepted evidence case becomes (cases.decisions)
+SHOWN = {"record": {"type": "social_insurance_period", "employer_uscc": "91350100M000100Y43",
+                    "district": "330212", "first_month": "2021-01", "last_month": "2022-12"}}
 EVIDENCE = {"kind": "evidence", "department": "HRSS", "item_key": "social_insurance",
             "statement": "外省社保缴费记录未归集, 附缴费证明"}
 
@@ -38,7 +43,7 @@ def test_the_evidence_journey_end_to_end(world):
     supplied = _post(resident, f"{CASES}/{case['id']}/act", {"action": "supply"})
     assert supplied.json()["status"] == "open"
     decided = _post(reviewer, f"{CASES}/{case['id']}/act",
-                    {"action": "accept", "reasons": "证明有效, 予以采纳",
+                    {"action": "accept", "reasons": "证明有效, 予以采纳", "decision": SHOWN,
                      "reasons_en": "The certificate is valid"})
     assert decided.status_code == 200, decided.content
 
@@ -57,7 +62,7 @@ def test_two_reviewers_deciding_at_once_one_is_told(world):
     case = _post(resident, f"{CASES}/me", EVIDENCE, **{"Idempotency-Key": "tap-000000002"}
                  ).json()
     first = _post(world.client("reviewer_yz"), f"{CASES}/{case['id']}/act",
-                  {"action": "accept", "reasons": "采纳"})
+                  {"action": "accept", "reasons": "采纳", "decision": SHOWN})
     second = _post(world.client("reviewer2_yz"), f"{CASES}/{case['id']}/act",
                    {"action": "refuse", "reasons": "不予采纳"})
     assert first.status_code == 200
@@ -121,3 +126,46 @@ def test_listing_a_residents_cases_costs_the_same_queries_for_one_or_many(world)
     for n in range(2, 5):
         one(f"list-case-0{n}")
     assert queries() == first
+
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_evidence_files_and_an_accepted_record_through_the_api(world,
+                                                               django_capture_on_commit_callbacks):
+    """The resident uploads a certificate (a file that only claims to be a PDF is refused),
+    the reviewer opens it (audited) and accepts it with the record it shows; the score's
+    explanation then cites that record with the case number."""
+    from xinjumin.audit.models import AuditEvent
+    from xinjumin.records.services import records_ingest
+
+    records_ingest(rows=[{"source": "PSB", "type": "residence_registration",
+                          "record_id": "RR-EV", "id_number": world.adult_yz.id_number,
+                          "district": "330212", "arrived_on": "2023-03-01",
+                          "registered_on": "2023-03-02"}])
+    resident, reviewer = world.client("resident_yz"), world.client("reviewer_yz")
+    case = _post(resident, f"{CASES}/me", {"kind": "evidence", "department": "HRSS",
+                                           "item_key": "skill"},
+                 **{"Idempotency-Key": "ev-0000001"}).json()
+    url = f"{CASES}/{case['id']}/evidence"
+    fake = resident.post(url, {"file": SimpleUploadedFile("证书.pdf", b"<html>hi</html>")})
+    assert "file" in assert_error(fake, 400, "invalid")["fields"]
+    sent = resident.post(url, {"file": SimpleUploadedFile("证书.pdf", PDF)})
+    assert sent.status_code == 201, sent.content
+    [item] = sent.json()["evidence"]
+    assert (item["content_type"], item["size"]) == ("application/pdf", len(PDF))
+    opened = reviewer.get(f"{url}/{item['id']}")
+    assert opened.status_code == 200 and opened.content == PDF
+    assert opened["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(action="evidence.viewed").count() == 1
+    assert world.client("resident_hs").get(f"{url}/{item['id']}").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = _post(reviewer, f"{CASES}/{case['id']}/act", {
+            "action": "accept", "reasons": "证书真实有效",
+            "decision": {"record": {"type": "skill_certificate", "kind": "level", "level": 3,
+                                    "issued_on": "2020-06-01"}}})
+    assert decided.status_code == 200, decided.content
+    score = resident.get(f"{API}/me/score").json()
+    skill = next(i for c in score["categories"] for i in c["items"] if i["key"] == "skill")
+    assert skill["points"] == "8.00"
+    assert [r["case_no"] for r in skill["records"]] == [case["number"]]

@@ -61,3 +61,14 @@ def staff_login(page: Any, base: str, staff: User) -> None:
     page.get_by_label("动态口令").fill(current_token(staff))
     page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_url(f"{base}/staff/")
+
+
+def htmx_settled(page: Any, action: Any) -> None:
+    """Do `action` (a callable) and wait until the htmx swap it causes has settled (its new
+    elements processed, so the next choice in them sends its own request)."""
+    before = page.evaluate(
+        "() => { if (!window.__xjmSettled) { window.__xjmSettled = {n: 0};"
+        " document.body.addEventListener('htmx:afterSettle', () => window.__xjmSettled.n++); }"
+        " return window.__xjmSettled.n; }")
+    action()
+    page.wait_for_function(f"() => window.__xjmSettled.n > {before}", timeout=15_000)

@@ -12,18 +12,23 @@ is audited ("resident.read_refused"; tests/api/test_refused_reads.py checks its 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api.conftest import API, hrss_key  # noqa: F401 (fixture)
 from tests.client import Client
 from tests.personas import ADULT_YZ_ID, HAISHU, NOBODY_ID, YINZHOU, World
 from tests.security.api_schema import operations
 from xinjumin.audit.models import AuditEvent
+from xinjumin.cases.evidence import evidence_add
+from xinjumin.cases.models import Case
 from xinjumin.cases.services import case_submit
+from xinjumin.registrations.services import registration_report
 
 RESIDENT, OTHER_RESIDENT = "resident_yz", "resident_hs"
 CLERK_YZ, CLERK_HS = "window_yz", "window_hs"
@@ -48,6 +53,7 @@ ONE_RESIDENT = _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 404, CLERK_YZ: 200
                                CLERK_HS: 404})
 STAFF_READ = _people_only(**{RESIDENT: 403, OTHER_RESIDENT: 403, CLERK_YZ: 200,
                              CLERK_HS: 404})
+PDF = b"%PDF-1.7\n%%EOF\n"
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("post", "/auth/logout"): _people_only(**dict.fromkeys(PEOPLE, 204)),
     # the public login steps: the caller's credential changes nothing (an empty body)
@@ -82,6 +88,38 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
                                              CLERK_YZ: 200, CLERK_HS: 200}),
     ("get", "/cases/{case_id}"): ONE_RESIDENT,
     ("post", "/cases/{case_id}/act"): ONE_RESIDENT,
+    # a file on his case: added by him or the clerk acting for him, opened in scope only
+    ("post", "/cases/{case_id}/evidence"): _people_only(
+        **{RESIDENT: 201, OTHER_RESIDENT: 404, CLERK_YZ: 201, CLERK_HS: 404}),
+    ("get", "/cases/{case_id}/evidence/{evidence_id}"): ONE_RESIDENT,
+    # permits of 张伟明, who has no department records here: applying and endorsing are
+    # refused on their merits (400) to whoever may act for him
+    ("get", "/permits/me"): _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 200,
+                                            CLERK_YZ: 403, CLERK_HS: 403}),
+    ("get", "/permits/residents/{resident_id}"): ONE_RESIDENT,
+    ("post", "/permits/residents/{resident_id}/apply"): _people_only(
+        **{RESIDENT: 400, OTHER_RESIDENT: 404, CLERK_YZ: 400, CLERK_HS: 404}),
+    ("post", "/permits/residents/{resident_id}/endorse"): _people_only(
+        **{RESIDENT: 400, OTHER_RESIDENT: 404, CLERK_YZ: 400, CLERK_HS: 404}),
+    # registrations: the target is a report of 张伟明 (pending); he has no registration in
+    # force, so a change or a deregistration is refused on its merits (400)
+    ("get", "/geo/complexes"): _all(200),
+    ("get", "/geo/complexes/{code}"): _all(200),
+    ("get", "/registrations/me"): _people_only(**{RESIDENT: 200, OTHER_RESIDENT: 200,
+                                                  CLERK_YZ: 403, CLERK_HS: 403}),
+    ("get", "/registrations/{registration_id}"): ONE_RESIDENT,
+    ("post", "/registrations/{registration_id}/confirm"): ONE_RESIDENT,
+    ("post", "/registrations/{registration_id}/reject"): ONE_RESIDENT,
+    # (a clerk must name the identity document checked: this body has none)
+    ("post", "/registrations/residents/{resident_id}/declare"): _people_only(
+        **{RESIDENT: 201, OTHER_RESIDENT: 404, CLERK_YZ: 400, CLERK_HS: 404}),
+    ("post", "/registrations/residents/{resident_id}/change"): _people_only(
+        **{RESIDENT: 400, OTHER_RESIDENT: 404, CLERK_YZ: 400, CLERK_HS: 404}),
+    ("post", "/registrations/residents/{resident_id}/deregister"): _people_only(
+        **{RESIDENT: 400, OTHER_RESIDENT: 404, CLERK_YZ: 400, CLERK_HS: 404}),
+    # only a reporter's key (X-Reporter-Key) reports; no persona here holds one
+    ("post", "/registrations/reports"): _all(401),
+    ("get", "/registrations/verify"): _all(400),  # without a number and a code
 }
 
 OPERATIONS = [(op.method, op.path) for op in operations()]
@@ -98,6 +136,10 @@ def _body(world: World, method: str, path: str) -> dict[str, Any] | None:
         return {"kind": "evidence", "department": "HRSS"}
     if path == "/cases/{case_id}/act":
         return {"action": "withdraw"}
+    if path.startswith("/registrations/residents/"):
+        return {"arrived_on": "2026-11-02", "moved_on": "2026-11-20",
+                "unit_id": world.adult_yz.unit_id, "ended_on": "2026-12-01",
+                "reason": "moved_away"}
     return {} if method == "post" else None
 
 
@@ -115,14 +157,31 @@ def _his_case(world: World) -> int:
                        department="HRSS").pk
 
 
+def _his_report(world: World) -> int:
+    return registration_report(reporter_kind="landlord", reporter_name="王房东",
+                               reporter_uscc="", id_number=ADULT_YZ_ID, name="张伟明",
+                               arrived_on=dt.date(2026, 11, 2),
+                               unit=world.adult_yz.unit_id, client_key="matrix-report").pk
+
+
 def _call(world: World, persona: str, key: str, method: str, path: str) -> Any:
     url = API + path.replace("{resident_id}", str(world.adult_yz.pk))
+    url = url.replace("{code}", "YZ-XY-0001")
     if "{case_id}" in url:
-        url = url.replace("{case_id}", str(_his_case(world)))
+        case_id = _his_case(world)
+        url = url.replace("{case_id}", str(case_id))
+        if "{evidence_id}" in url:
+            url = url.replace("{evidence_id}", str(evidence_add(
+                case=Case.objects.get(pk=case_id), by=world.users["resident_yz"],
+                name="a.pdf", data=PDF).pk))
+    if "{registration_id}" in url:
+        url = url.replace("{registration_id}", str(_his_report(world)))
     client = _client(world, persona, key)
     body = _body(world, method, path)
     if method == "get":
         return client.get(url)
+    if path.endswith("/evidence"):
+        return client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF)})
     return getattr(client, method)(url, json.dumps(body), content_type="application/json",
                                    headers={"Idempotency-Key": "matrix-key-1"})
 

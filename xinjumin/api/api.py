@@ -21,7 +21,17 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.docs import _csrf_needed, render_template
 
 from xinjumin.api.errors import error_response, install_error_handlers
-from xinjumin.api.routers import auth, cases, feeds, geo, me, residents, sources
+from xinjumin.api.routers import (
+    auth,
+    cases,
+    feeds,
+    geo,
+    me,
+    permits,
+    registrations,
+    residents,
+    sources,
+)
 
 DESCRIPTION = """新居民"一件事"平台接口 / API of the New Residents one-stop platform.
 
@@ -40,6 +50,16 @@ DESCRIPTION = """新居民"一件事"平台接口 / API of the New Residents one
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+# the endpoints that take a file (multipart/form-data), by URL name
+_FILE_UPLOADS = frozenset({"case_evidence_add"})
+
+
+def _file_upload(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return (request.content_type == "multipart/form-data" and match is not None
+            and match.url_name in _FILE_UPLOADS)
+
+
 def _errors_for_methods(view: Any) -> Any:
     """405 in the error format; bodies other than JSON refused (415) before anything, or
     anyone (django-axes reads request.POST), tries to parse them."""
@@ -47,7 +67,8 @@ def _errors_for_methods(view: Any) -> Any:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if (request.method in _BODY_METHODS and request.META.get("CONTENT_LENGTH", "0")
-                not in ("", "0") and request.content_type != "application/json"):
+                not in ("", "0") and request.content_type != "application/json"
+                and not _file_upload(request)):
             return error_response(415, fields={"Content-Type": "application/json"})
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
@@ -107,3 +128,5 @@ api.add_router("/geo", geo.router)
 api.add_router("/sources", sources.router)
 api.add_router("/feeds", feeds.router)
 api.add_router("/cases", cases.router)
+api.add_router("/permits", permits.router)
+api.add_router("/registrations", registrations.router)

@@ -16,7 +16,12 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from xinjumin.accounts.access import access_refused
 from xinjumin.accounts.roles import Role, role_can
-from xinjumin.api.credentials import api_key_check_type, api_key_resolve, api_token_resolve
+from xinjumin.api.credentials import (
+    api_key_check_type,
+    api_key_resolve,
+    api_token_resolve,
+    reporter_key_resolve,
+)
 from xinjumin.api.models import ApiKey
 from xinjumin.audit.context import set_actor
 from xinjumin.core.errors import DomainError
@@ -72,6 +77,22 @@ class ApiKeyAuth(APIKeyHeader):
         record = api_key_resolve(key=key)
         if record is not None:
             set_actor(f"apikey:{record.prefix}")
+        return record
+
+
+class ReporterKeyAuth(APIKeyHeader):
+    """An employer's, landlord's, property manager's or agency's key (`xjm apikey
+    create-reporter`): it may only report people (POST /registrations/reports)."""
+
+    param_name = "X-Reporter-Key"
+    openapi_description = "报告单位接口密钥 / reporter (employer, landlord, agency) key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key:
+            return None
+        record = reporter_key_resolve(key=key)
+        if record is not None:
+            set_actor(f"reporter:{record.prefix}")
         return record
 
 

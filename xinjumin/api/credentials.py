@@ -19,7 +19,7 @@ from django.utils import timezone
 from points import SOURCES, TYPES_BY_SOURCE
 from xinjumin.accounts.access import own_resident_columns, own_resident_from_row
 from xinjumin.accounts.models import User
-from xinjumin.api.models import ApiKey, ApiToken
+from xinjumin.api.models import ApiKey, ApiToken, MachineKey, ReporterKey
 from xinjumin.audit.services import audit_record
 from xinjumin.core.errors import DomainError
 from xinjumin.core.prepared import PreparedQuery
@@ -27,6 +27,7 @@ from xinjumin.core.prepared import PreparedQuery
 TOKEN_TTL = timedelta(hours=8)
 TOKEN_PREFIX = "xjt_"  # noqa: S105 (a prefix, not a secret)
 KEY_PREFIX = "xjk_"
+REPORTER_PREFIX = "xjr_"
 
 
 def _digest(secret: str) -> str:
@@ -155,18 +156,24 @@ def api_key_create(*, name: str, source: str, record_types: list[str]) -> Issued
     return IssuedKey(key=key, record=record)
 
 
-def api_key_resolve(*, key: str) -> ApiKey | None:
-    """The active ApiKey for a presented X-API-Key value, or None."""
-    if not key.startswith(KEY_PREFIX) or len(key) > 120:
+def _key_resolve(model: type[MachineKey], marker: str, key: str) -> Any:
+    """The active key of `model` for a presented value "<marker><prefix>_<secret>", or
+    None; its last use noted (at most once a minute)."""
+    if not key.startswith(marker) or len(key) > 120:
         return None
-    prefix = key[len(KEY_PREFIX):].partition("_")[0]
-    record = ApiKey.objects.filter(prefix=prefix, active=True).first()
+    prefix = key[len(marker):].partition("_")[0]
+    record = model.objects.filter(prefix=prefix, active=True).first()  # type: ignore[attr-defined]
     if record is None or not hmac.compare_digest(record.secret_hash, _digest(key)):
         return None
     now = timezone.now()
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        ApiKey.objects.filter(pk=record.pk).update(last_used_at=now)
+        model.objects.filter(pk=record.pk).update(last_used_at=now)  # type: ignore[attr-defined]
     return record
+
+
+def api_key_resolve(*, key: str) -> ApiKey | None:
+    """The active ApiKey for a presented X-API-Key value, or None."""
+    return _key_resolve(ApiKey, KEY_PREFIX, key)
 
 
 def api_key_check_type(*, api_key: ApiKey, record_type: str) -> None:
@@ -181,3 +188,48 @@ def api_key_check_type(*, api_key: ApiKey, record_type: str) -> None:
             {"type": f"此密钥可发送 / this key may send: {allowed}"},
             403,
         )
+
+
+@dataclass(frozen=True)
+class IssuedReporterKey:
+    key: str
+    record: ReporterKey
+
+
+def reporter_key_create(*, name: str, kind: str, uscc: str = "") -> IssuedReporterKey:
+    """Create a key for an employer, landlord, property manager or agency (domain.md §5);
+    the clear key is returned once. An organisation gives its unified social credit code
+    (checked); a landlord may be a person without one. Audited "reporter_key.create"."""
+    from points import IdentifierError, parse_uscc
+
+    fields: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 128:
+        fields["name"] = "必填, 最多 128 字 / required, at most 128 characters"
+    kinds = [k for k, _ in ReporterKey.KINDS]
+    if kind not in kinds:
+        fields["kind"] = f"应为 / one of: {', '.join(kinds)}"
+    code = (uscc or "").strip().upper()
+    if code:
+        try:
+            code = parse_uscc(code)
+        except IdentifierError as e:
+            fields["uscc"] = f"{e.message} / {e.message_en}"
+    elif kind != "landlord":
+        fields["uscc"] = "单位须填写统一社会信用代码 / an organisation gives its credit code"
+    if fields:
+        raise DomainError("invalid_reporter_key", "报告单位信息有误", "invalid reporter data",
+                          fields)
+    prefix = secrets.token_hex(4)
+    key = f"{REPORTER_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        record = ReporterKey.objects.create(name=name, kind=kind, uscc=code, prefix=prefix,
+                                            secret_hash=_digest(key))
+        audit_record(action="reporter_key.create", object_type="reporter_key",
+                     object_id=record.pk, detail={"kind": kind, "prefix": prefix})
+    return IssuedReporterKey(key=key, record=record)
+
+
+def reporter_key_resolve(*, key: str) -> ReporterKey | None:
+    """The active ReporterKey for a presented X-Reporter-Key value, or None."""
+    return _key_resolve(ReporterKey, REPORTER_PREFIX, key)

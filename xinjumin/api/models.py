@@ -47,17 +47,27 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class ApiKey(models.Model):
-    """A department system (data source) calling the API with the X-API-Key header."""
+class MachineKey(models.Model):
+    """What every machine key keeps: its public prefix (to find it), the SHA-256 of the
+    whole key (shown once when issued, never stored), whether it is active and when it
+    was last used."""
 
-    name = models.CharField(_("名称"), max_length=100)
-    source = models.CharField(_("数据来源部门"), max_length=16, choices=SOURCE_CHOICES)
-    record_types = models.JSONField(_("允许发送的记录类型"), default=list)
     prefix = models.CharField(_("密钥前缀"), max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ApiKey(MachineKey):
+    """A department system (data source) calling the API with the X-API-Key header."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    source = models.CharField(_("数据来源部门"), max_length=16, choices=SOURCE_CHOICES)
+    record_types = models.JSONField(_("允许发送的记录类型"), default=list)
 
     class Meta:
         ordering = ["source", "name"]
@@ -69,6 +79,27 @@ class ApiKey(models.Model):
 
     def may_send(self, record_type: str) -> bool:
         return self.active and record_type in self.record_types
+
+
+class ReporterKey(MachineKey):
+    """An employer, landlord, property manager or agency reporting the people it houses or
+    hires (domain.md §5) with the X-Reporter-Key header: it may only report, and sees
+    nothing of anyone."""
+
+    KINDS = (("employer", _("用人单位")), ("landlord", _("房东")),
+             ("property_manager", _("物业服务企业")), ("agency", _("房屋中介")))
+
+    name = models.CharField(_("名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=KINDS)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("报告单位密钥")
+        verbose_name_plural = _("报告单位密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.prefix}…)"
 
 
 class IdempotencyRecord(models.Model):

@@ -68,7 +68,8 @@ def _record_out(r: RecordView) -> dict[str, Any]:
     return {"ref": r.ref, "type": r.type, "type_name_zh": r.type_name.zh,
             "type_name_en": r.type_name.en, "department": _department(r.department_code),
             "date": r.date, "end": r.end, "concerns": r.concerns, "person": r.person,
-            "summary_zh": r.summary.zh, "summary_en": r.summary.en, "fields": r.fields}
+            "summary_zh": r.summary.zh, "summary_en": r.summary.en, "fields": r.fields,
+            "case_no": r.case_no}
 
 
 def _item_out(i: ItemView) -> dict[str, Any]:

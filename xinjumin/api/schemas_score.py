@@ -54,6 +54,9 @@ class ScoreRecordOut(Schema):
                                           "the record's own values in one line, Chinese"))
     summary_en: str = Field(description=d("记录内容摘要 (英文)",
                                           "the record's own values in one line, English"))
+    case_no: str = Field("", description=d("经审核采纳的材料所在案件编号 (否则为空)",
+                                           "the reviewed case the record was accepted in, if "
+                                           "any"))
     fields: dict[str, Any] = Field(description=d(
         "记录内容; 涉及他人时隐去住址、单位等, 身份证号脱敏",
         "record content; for other people's records addresses and employers are left out "

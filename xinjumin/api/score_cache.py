@@ -1,8 +1,9 @@
 """A cache of the resident's own explained score (GET /me/score), for speed.
 
 The answer only changes when the person's current stored score changes (new records
-re-score them and store a new row with a new id), when another indicator version comes
-into force, or on another day. The key holds all of these (stored score id, its rule-set
+re-score them and store a new row: a new id and computing time), when another indicator
+version comes into force, or on another day. The key holds all of these (stored score id
+and computing time, its rule-set
 hash, the indicator versions in force, the as-of day, the district; the body carries both
 languages), so a changed score is never served stale; the entry is the serialised JSON
 body, so a hit costs a dictionary lookup: no explanation, no pydantic validation, no JSON
@@ -77,7 +78,7 @@ def _versions_in_force(as_of: dt.date) -> str:
 def _current_score(subject_hash: str) -> QuerySet[Any, Any]:
     # [:1] rather than .first(): a unique lookup needs no ORDER BY
     return (StoredScore.objects.filter(subject_hash=subject_hash, is_current=True)
-            .values_list("pk", "as_of", "rule_set_hash")[:1])
+            .values_list("pk", "as_of", "rule_set_hash", "computed_at")[:1])
 
 
 # Run on every read, hit or not: compiled once (prepared.py).
@@ -88,8 +89,11 @@ def _key(resident: Any, district: str | None, as_of: dt.date) -> tuple[Any, ...]
     stored = _current_score_query.rows(subject_hash=resident.id_hash)
     if not stored or stored[0][1] != as_of:
         return None
-    pk, _as_of, rule_set = stored[0]
-    return (resident.pk, pk, rule_set, _versions_in_force(as_of), as_of, district or "")
+    pk, _as_of, rule_set, computed_at = stored[0]
+    # computed_at too: a row id may be used again (SQLite reuses the highest rowid once
+    # its row is deleted; a test's rolled-back rows), never with the same computing time
+    return (resident.pk, pk, computed_at, rule_set, _versions_in_force(as_of), as_of,
+            district or "")
 
 
 def _get(key: tuple[Any, ...]) -> bytes | None:

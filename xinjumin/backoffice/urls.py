@@ -1,6 +1,14 @@
 from django.urls import path
 
-from xinjumin.backoffice import audit_views, feeds, indicators, resident_data, residents, views
+from xinjumin.backoffice import (
+    audit_views,
+    counter,
+    feeds,
+    indicators,
+    resident_data,
+    residents,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -11,6 +19,12 @@ urlpatterns = [
     path("residents/<int:resident_id>/", residents.resident_detail, name="resident_detail"),
     path("residents/<int:resident_id>/full-id/", residents.resident_full_id,
          name="resident_full_id"),
+    path("residents/<int:resident_id>/counter/", counter.resident_counter,
+         name="resident_counter"),
+    path("residents/<int:resident_id>/counter/reports/<int:registration_id>/verify/",
+         counter.resident_report_verify, name="resident_report_verify"),
+    path("residents/<int:resident_id>/counter/permit/", counter.resident_permit,
+         name="resident_permit"),
     path("residents/<int:resident_id>/records/", resident_data.resident_records,
          name="resident_records"),
     path("residents/<int:resident_id>/score/", resident_data.resident_score,

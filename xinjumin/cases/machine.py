@@ -25,12 +25,14 @@ class Action:
     ACCEPT = "accept"
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
+    REOPEN = "reopen"  # the platform: a department sent a new version of a record set aside
 
 
 # who may take each action: the resident (or a clerk / guardian acting for them) or the
 # case's reviewer
 BY_RESIDENT = frozenset({Action.SUPPLY, Action.WITHDRAW})
 BY_REVIEWER = frozenset({Action.ASK, Action.ACCEPT, Action.REFUSE})
+BY_SYSTEM = frozenset({Action.REOPEN})  # nobody takes it by hand
 # a decision must say why, in words the resident reads
 NEEDS_REASONS = frozenset({Action.ASK, Action.ACCEPT, Action.REFUSE})
 
@@ -43,15 +45,30 @@ _COMMON = {
     (S.WAITING, Action.WITHDRAW): S.WITHDRAWN,
 }
 
+# a decision that set a department's record aside goes back to a reviewer when the
+# department sends a new version of it (domain.md §9.1): a feed never silently undoes it
+_REOPENED = {(S.ACCEPTED, Action.REOPEN): S.OPEN}
+
 TRANSITIONS: dict[str, dict[tuple[str, str], str]] = {
     K.EVIDENCE: dict(_COMMON),
-    K.OBJECTION: dict(_COMMON),
-    K.REVIEW: dict(_COMMON),
+    K.OBJECTION: {**_COMMON, **_REOPENED},
+    K.REVIEW: {**_COMMON, **_REOPENED},
+    # accepting a permit application issues the permit, an endorsement endorses it
+    # (permits.services, cases.services.ON_ACCEPT)
+    K.PERMIT: dict(_COMMON),
+    K.ENDORSEMENT: dict(_COMMON),
 }
 
 # working days to decide (domain.md §7.9): evidence 10, objections 5; a human review of
 # an automated result is an objection's re-examination [default]
 DAYS: dict[str, int] = {K.EVIDENCE: 10, K.OBJECTION: 5, K.REVIEW: 5}
+# calendar days (domain.md §6): a permit is issued within 15 days of accepting the
+# application
+CALENDAR_DAYS: dict[str, int] = {K.PERMIT: 15, K.ENDORSEMENT: 15}  # endorsement [default]
+
+# the kinds a resident submits as such (POST /cases/me); a permit application goes through
+# permits.services.permit_apply, which checks eligibility first
+SUBMITTED_DIRECTLY = frozenset({K.EVIDENCE, K.OBJECTION, K.REVIEW})
 
 OPEN_STATUSES = frozenset({S.OPEN, S.WAITING})
 FINAL_STATUSES = frozenset({S.ACCEPTED, S.REFUSED, S.WITHDRAWN})

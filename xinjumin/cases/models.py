@@ -1,6 +1,8 @@
 """Cases: what a resident asks of the platform and a person decides (domain.md §7.9).
 
-A case has one kind (evidence, objection, human review), one status, and moves only by
+A case has one kind (evidence, objection, human review, a residence permit application or
+endorsement),
+one status, and moves only by
 the transition table of `xinjumin.cases.machine`, applied by `services.case_act` with a
 conditional UPDATE. Its history is `CaseEvent` rows; every deadline it has had, with the
 reason it moved, is a `CaseDeadline` row.
@@ -18,6 +20,8 @@ class Case(models.Model):
         EVIDENCE = "evidence", _("补充材料")
         OBJECTION = "objection", _("异议")
         REVIEW = "review", _("人工复核")
+        PERMIT = "permit", _("居住证申领")
+        ENDORSEMENT = "endorsement", _("居住证签注")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待审核")
@@ -43,6 +47,8 @@ class Case(models.Model):
     excluded_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                           on_delete=models.SET_NULL, related_name="+")
     statement = models.TextField(_("申请说明"), blank=True)
+    # what the kind needs besides (a permit application's claims: study, investor, talent)
+    detail = models.JSONField(_("申请内容"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"),
                                      on_delete=models.PROTECT, related_name="+")
@@ -55,6 +61,7 @@ class Case(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)  # decided or withdrawn
     reasons = models.TextField(_("理由"), blank=True)
     reasons_en = models.TextField(_("理由(英文)"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,6 +77,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["district", "status", "due_on"], name="case_queue"),
             models.Index(fields=["resident", "submitted_at"], name="case_of_resident"),
+            # a department's new version of a record finds the decisions about it
+            models.Index(fields=["record_id"], name="case_of_record",
+                         condition=~models.Q(record_id="")),
         ]
 
     def __str__(self) -> str:
@@ -98,6 +108,31 @@ class CaseEvent(models.Model):
         return f"{self.action} {self.from_status}→{self.to_status}"
 
 
+class Evidence(models.Model):
+    """A file a resident submits with a case (PDF, JPEG or PNG: the type read from its
+    bytes), encrypted at rest (core.crypto.encrypt_bytes, the case number as associated
+    data), served only to the resident's side and the case's reviewers, every view audited;
+    its bytes deleted 3 years after the case closes (`data` emptied, the row kept)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    name = models.CharField(_("文件名"), max_length=128)
+    content_type = models.CharField(_("文件类型"), max_length=32)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField(null=True)
+    uploaded_at = models.DateTimeField(_("上传时间"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["deleted_at", "case"], name="evidence_kept")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.name}"
+
+
 class CaseDeadline(models.Model):
     """Every deadline a case has had, with the reason it was set or moved."""
 
@@ -105,6 +140,7 @@ class CaseDeadline(models.Model):
         SUBMITTED = "submitted", _("受理时确定")
         RESUMED = "resumed", _("补充材料后顺延")
         CALENDAR = "calendar", _("节假日安排公布后重算")
+        REOPENED = "reopened", _("部门记录更新后重新审核")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     due_on = models.DateField()

@@ -52,6 +52,8 @@ def may_act(case: Case, action: str, actor: Any, spoken_for: set[int] | None = N
     """Whether `actor` may take `action` on `case` (the table aside): a resident's side
     by whoever acts for the resident; a reviewer's by the case's department's reviewers
     in its district, never the one it excludes."""
+    if action in machine.BY_SYSTEM:
+        return False
     if action in machine.BY_RESIDENT:
         return acts_for(actor, case.resident_id, case.district_id, spoken_for)
     return (role_can(actor.role, "review") and actor.district_id == case.district_id

@@ -90,6 +90,25 @@ def decrypt(stored: str, *, associated: bytes = b"") -> str:
     return AESGCM(keys[kid]).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated).decode()
 
 
+def encrypt_bytes(data: bytes, *, associated: bytes = b"") -> bytes:
+    """A file's bytes sealed with the current data key: b"kid$" + nonce + ciphertext+tag."""
+    kid = current_key_id()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_keys(settings.XJM_DATA_KEYS)[kid]).encrypt(nonce, data, associated)
+    return kid.encode() + b"$" + nonce + sealed
+
+
+def decrypt_bytes(stored: bytes, *, associated: bytes = b"") -> bytes:
+    kid, sep, raw = bytes(stored).partition(b"$")
+    if not sep:
+        raise ValueError("not an encrypted value")
+    keys = _keys(settings.XJM_DATA_KEYS)
+    if kid.decode() not in keys:
+        raise ImproperlyConfigured(f"no data key {kid.decode()!r} to decrypt a stored file")
+    return AESGCM(keys[kid.decode()]).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
+                                              associated)
+
+
 def key_id_of(stored: str) -> str:
     return stored.partition("$")[0]
 

@@ -21,7 +21,7 @@ from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -59,16 +59,21 @@ class RequestSizeLimitMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._paths: dict[str, str] | None = None
 
-    def limit_for(self, path: str) -> int:
-        if self._paths is None:  # at the first request: the URLconf is loaded by then
-            self._paths = {reverse(name): setting
-                           for name, setting in settings.XJM_BODY_LIMITS.items()}
-        return int(getattr(settings, self._paths.get(path, "XJM_MAX_REQUEST_BYTES")))
+    def limit_for(self, request: HttpRequest) -> int:
+        """The URL's limit, found by its name: only for a request that carries a body (a
+        GET or HEAD never does, and the score reads stay free of the look-up)."""
+        setting = "XJM_MAX_REQUEST_BYTES"
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                name = resolve(request.path_info).view_name
+            except Resolver404:
+                name = ""
+            setting = settings.XJM_BODY_LIMITS.get(name, setting)
+        return int(getattr(settings, setting))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = self.limit_for(request.path_info)
+        limit = self.limit_for(request)
         declared = request.META.get("CONTENT_LENGTH") or ""
         if declared:
             try:

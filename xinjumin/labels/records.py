@@ -42,9 +42,13 @@ def find_field_label(type_: str, field: str) -> Label | None:
     return label_of(own) or label_of(_data()["fields"].get(field))
 
 
+#: Payload fields whose codes are source codes (an override names its target's department).
+SOURCE_FIELDS = frozenset({"source", "target_source"})
+
+
 def find_code_label(type_: str, field: str, code: str) -> Label | None:
     code = str(code)
-    if field == "source":
+    if field in SOURCE_FIELDS:
         return find_department(code)
     if field == "type":
         return find_record_type(code)

@@ -220,9 +220,9 @@ def _union(v: _Values) -> Label:
 
 
 def _override(v: _Values) -> Label:
-    until = v.opt("until", " 至 {}", " until {}")
-    return Label(f"{v.zh('target_source')} 记录 {v.zh('target_record_id')} 自 {v.zh('from')} "
-                 f"起{until.zh}不予采用 (案件 {v.zh('case_no')})",
+    until = v.opt("until", " 至 {} ", " until {}")
+    return Label(f"{v.zh('target_source')} 记录 {v.zh('target_record_id')} 自 {v.zh('from')}"
+                 f"{until.zh or ' 起'}不予采用 (案件 {v.zh('case_no')})",
                  f"record {v.en('target_record_id')} of {v.en('target_source')} disregarded "
                  f"from {v.en('from')}{until.en} (case {v.en('case_no')})")
 

@@ -150,6 +150,21 @@ def resident_update_phone(*, resident: Resident, phone: str, actor: Any = None) 
 
 
 @transaction.atomic
+def resident_home_set(*, resident: Resident, district: str, street: str | None, unit: Unit | None,
+                      arrived_on: dt.date | None, registered_on: dt.date | None,
+                      actor: Any = None) -> Resident:
+    """Where the resident lives now, as their registration in force says (registrations
+    calls it when one comes into force or changes); audited "resident.home"."""
+    Resident.objects.filter(pk=resident.pk).update(
+        district_id=district, street_id=street, unit=unit, arrived_on=arrived_on,
+        registered_on=registered_on, updated_at=timezone.now())
+    resident.refresh_from_db()
+    audit_record(action="resident.home", object_type="resident", object_id=resident.pk,
+                 detail={"district": district, "street": street or ""}, actor=actor)
+    return resident
+
+
+@transaction.atomic
 def resident_link_guardian(*, guardian: Resident, child: Resident, since: dt.date,
                            actor: Any = None) -> Guardianship:
     """Record that `guardian` is a guardian of `child` from `since`. The child must be a

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from xinjumin.portal import score, views
+from xinjumin.portal import journeys, score, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("login/code/", views.send_code, name="send_code"),
     path("me/", views.me, name="me"),
     path("me/score/", score.my_score, name="score"),
+    path("me/registration/", journeys.registration, name="registration"),
+    path("me/registration/end/", journeys.registration_end, name="registration_end"),
+    path("me/registration/<int:registration_id>/answer/", journeys.registration_answer,
+         name="registration_answer"),
+    path("me/permit/", journeys.permit, name="permit"),
+    path("verify/", journeys.verify, name="verify"),
     path("logout/", views.logout_view, name="logout"),
 ]
 if settings.XJM_ENV in ("development", "test"):

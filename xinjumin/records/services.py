@@ -35,6 +35,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from points import (
+    PLATFORM_RECORD_PREFIX,
+    PLATFORM_SOURCE,
     FileError,
     Outcome,
     Record,
@@ -124,6 +126,34 @@ def _scope_rejection(batch: ImportBatch, row: int, r: Prepared) -> RowRejection:
                       f"this API key may not send {r.type} records of {r.source}")
 
 
+def platform_only(source: str, record_id: str) -> bool:
+    """Whether a record is the platform's own (domain §9.1): of source XJM (its
+    record_override decisions), or under a department's source with a record_id in its
+    namespace `XJM-` (its registrations and permits, accepted evidence)."""
+    return source == PLATFORM_SOURCE or record_id.startswith(PLATFORM_RECORD_PREFIX)
+
+
+def _platform_rejection(batch: ImportBatch, row: int, r: Prepared) -> RowRejection:
+    """A department (API key) or an operator's file sent a record only the platform
+    writes."""
+    ref = f"{r.source}:{r.record_id}"
+    if r.source == PLATFORM_SOURCE:
+        return _rejection(
+            batch, row, r.record_id, r.source, r.type, "source", "platform_record",
+            f"来源 {PLATFORM_SOURCE} 的记录 ({r.type}, {ref}) 是平台自身的决定, 只能由平台写入, "
+            "不能通过接口或文件导入发送; 对记录有异议请在平台提出复核",
+            f"records of source {PLATFORM_SOURCE} ({r.type}, {ref}) are the platform's own "
+            "decisions: only the platform writes them, never an API call or a file import; "
+            "to contest a record, ask for a review on the platform")
+    return _rejection(
+        batch, row, r.record_id, r.source, r.type, "record_id", "platform_record",
+        f"记录编号以 {PLATFORM_RECORD_PREFIX} 开头的记录 ({ref}) 由平台写入, 不能通过接口或"
+        f"文件导入发送; 请使用本部门自己的记录编号 (不以 {PLATFORM_RECORD_PREFIX} 开头)",
+        f"record ids starting {PLATFORM_RECORD_PREFIX} ({ref}) are the platform's own: only "
+        "the platform writes them, never an API call or a file import; use your department's "
+        f"own record ids (not starting {PLATFORM_RECORD_PREFIX})")
+
+
 @dataclass(slots=True)
 class Applied:
     """What one chunk's decisions apply."""
@@ -142,11 +172,15 @@ class ChunkResult(NamedTuple):
 
 
 class _Chunk:
-    """The work of one chunk, in one transaction: `run` calls the steps below in order."""
+    """The work of one chunk, in one transaction: `run` calls the steps below in order.
+
+    `platform`: the rows are the platform's own writes (records_ingest without a source
+    scope), which alone may carry its records (`platform_only`)."""
 
     def __init__(self, batch: ImportBatch, scope: SourceScope | None, *,
-                 report: bool) -> None:
+                 report: bool, platform: bool) -> None:
         self.batch, self.scope, self.report = batch, scope, report
+        self.platform = platform
         self.counts = dict.fromkeys(ImportBatch.COUNTS, 0)
         self.rejections: list[RowRejection] = []
         self.outcomes: list[RowOutcome] = []
@@ -160,17 +194,23 @@ class _Chunk:
         self.write_history(stored, applied)
         self.write_current(applied)
         self.write_rejections()
-        self.announce(self.touched(stored, applied))
+        self.announce(self.touched(stored, applied),
+                      {k for k in applied.current if k in stored and not platform_only(*k)})
         self.add_counts(rows=len(items))
         return ChunkResult(self.counts, self.outcomes)
 
     def screen(self, items: list[Item]) -> list[tuple[int, Prepared]]:
-        """The valid rows in order; bad rows and types the API key may not send rejected."""
-        scope, batch = self.scope, self.batch
+        """The valid rows in order; bad rows, types the API key may not send and (unless
+        the platform writes) the platform's own records rejected."""
+        scope, batch, platform = self.scope, self.batch, self.platform
         accepted: list[tuple[int, Prepared]] = []
         for row, result in items:
             if type(result) is Prepared:
-                if scope is None or (result.source == scope[0] and result.type in scope[1]):
+                if not platform and platform_only(result.source, result.record_id):
+                    self.reject(row, result.record_id,
+                                [_platform_rejection(batch, row, result)])
+                elif scope is None or (result.source == scope[0]
+                                       and result.type in scope[1]):
                     accepted.append((row, result))
                 else:
                     self.reject(row, result.record_id, [_scope_rejection(batch, row, result)])
@@ -253,12 +293,15 @@ class _Chunk:
         touched.discard("")
         return touched
 
-    def announce(self, touched: set[str]) -> None:
-        """`records_changed` for these people once the transaction commits."""
-        if touched:
+    def announce(self, touched: set[str], replaced: set[Key]) -> None:
+        """`records_changed` for these people once the transaction commits; `replaced`:
+        the departments' records this chunk gave a new version (a decision that set one
+        aside goes back to a reviewer: cases.receivers)."""
+        if touched or replaced:
             batch = self.batch
             transaction.on_commit(lambda: records_changed.send(
-                sender=ImportBatch, batch=batch, subject_hashes=touched))
+                sender=ImportBatch, batch=batch, subject_hashes=touched,
+                replaced_keys=replaced))
 
     def add_counts(self, *, rows: int) -> None:
         """This chunk's counts added to its batch's (one UPDATE)."""
@@ -347,13 +390,13 @@ def records_mark_interrupted(*, stale_after: dt.timedelta = STALE_AFTER) -> list
 
 
 def _commit_chunk(batch: ImportBatch, scope: SourceScope | None, chunk: list[Item], *,
-                  report: bool, kill: bool) -> ChunkResult:
+                  report: bool, platform: bool, kill: bool) -> ChunkResult:
     """One chunk in one transaction; retried when a concurrent import stored one of its
     keys first (the retry reads the new state)."""
     for attempt in range(_RETRIES):
         try:
             with transaction.atomic():
-                result = _Chunk(batch, scope, report=report).run(chunk)
+                result = _Chunk(batch, scope, report=report, platform=platform).run(chunk)
                 if kill:  # the test hook: die with the chunk written but not committed
                     os.kill(os.getpid(), signal.SIGKILL)
             return result
@@ -403,17 +446,18 @@ def _gc_relaxed() -> Iterator[None]:
 
 
 def _run(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *, chunk_size: int,
-         scope: SourceScope | None, report: bool, actor: Any) -> list[RowOutcome]:
+         scope: SourceScope | None, report: bool, platform: bool,
+         actor: Any) -> list[RowOutcome]:
     try:
         with _gc_relaxed(), tuned_connection():
             return _run_chunks(batch, items, chunk_size=chunk_size, scope=scope,
-                               report=report, actor=actor)
+                               report=report, platform=platform, actor=actor)
     finally:
         _batch_ended(batch)
 
 
 def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
-                chunk_size: int, scope: SourceScope | None, report: bool,
+                chunk_size: int, scope: SourceScope | None, report: bool, platform: bool,
                 actor: Any) -> list[RowOutcome]:
     """The chunks one after the other, then the batch marked done and audited; the rows'
     outcomes when `report` (in chunk order)."""
@@ -424,7 +468,8 @@ def _run_chunks(batch: ImportBatch, items: Iterable[tuple[int, RowInput]], *,
     try:
         for n, chunk in enumerate(chunks, 1):
             sources.update(p.source for _, p in chunk if type(p) is Prepared)
-            result = _commit_chunk(batch, scope, chunk, report=report, kill=n == kill_at)
+            result = _commit_chunk(batch, scope, chunk, report=report, platform=platform,
+                                   kill=n == kill_at)
             for name, value in result.counts.items():
                 setattr(batch, name, getattr(batch, name) + value)
             outcomes.extend(result.outcomes)
@@ -458,6 +503,8 @@ def records_import_file(*, path: str | PathLike[str], channel: str = "file",
     English) and nothing of them is stored; the good rows are applied. A file rejected
     whole (unreadable, wrong encoding, no header) gives a batch with status "failed" and
     one rejection at row 0. `channel` is "file" (command line) or "upload" (back office).
+    A file is an operator's or a department's, never the platform's: its records of source
+    XJM and record ids starting XJM- are rejected "platform_record" (domain §9.1).
     """
     path = Path(path)
     records_mark_interrupted()  # a killed run of this file before: marked, then completed
@@ -469,7 +516,8 @@ def records_import_file(*, path: str | PathLike[str], channel: str = "file",
         _file_rejected(batch, e, actor)
         return batch
     try:
-        _run(batch, rows, chunk_size=chunk_size, scope=None, report=False, actor=actor)
+        _run(batch, rows, chunk_size=chunk_size, scope=None, report=False, platform=False,
+             actor=actor)
     except FileError as e:  # damaged further on (.xlsx, Parquet): the rows before stay
         _file_rejected(batch, e, actor)
     return batch
@@ -499,7 +547,10 @@ def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = No
     """Ingest a batch of records (an API call): raw dicts (validated here, numbered from 0
     as their index in the batch), `(row, Record | list[RowError])` pairs from points.feeds,
     or Records. `source_scope` = (source, allowed types) of the API key: other rows are
-    rejected "type_not_allowed". Returns the batch and one outcome per row, in order:
+    rejected "type_not_allowed", and so are the platform's own records (source XJM, record
+    ids starting XJM-: "platform_record", domain §9.1). Without a scope the rows are the
+    platform's own writes (its services, the demo), trusted to carry those. Returns the
+    batch and one outcome per row, in order:
     {row, record_id, outcome (created/updated/unchanged/ignored/retracted/conflict/
     identity_change/rejected), errors: [{field, code, message, message_en}]}."""
     parser = RowParser(today)
@@ -517,6 +568,6 @@ def records_ingest(*, rows: Iterable[Any], source_scope: SourceScope | None = No
     batch = _batch_start(channel=channel, actor=actor, api_key_id=api_key_id,
                          source=source_scope[0] if source_scope else "")
     outcomes = _run(batch, items(), chunk_size=chunk_size, scope=source_scope, report=True,
-                    actor=actor)
+                    platform=source_scope is None, actor=actor)
     outcomes.sort(key=lambda o: o["row"])
     return batch, outcomes

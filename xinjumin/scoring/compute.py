@@ -18,7 +18,7 @@ from xinjumin.scoring.stored import CITY, Explanation, Freeze, hundredths
 def is_scored(index: RecordIndex, id_number: str, as_of: dt.date) -> bool:
     """A subject of a residence registration registered ≤ D (domain §7.8 "who is scored")."""
     return any(r.date("registered_on") and r.date("registered_on") <= as_of
-               for r in index.of(id_number, "residence_registration"))
+               for r in index.of(id_number, "residence_registration", as_of))
 
 
 def person_row(index: RecordIndex, id_number: str, as_of: dt.date, rule_set: RuleSet,

@@ -67,6 +67,9 @@ def _both(text: Any, *args: Any) -> Label:
 
 # --- the typed view ---------------------------------------------------------------------
 
+EVIDENCE_PREFIX = "XJM-E-"  # accepted evidence: cases.decisions.evidence_record_id
+
+
 @dataclass(frozen=True)
 class RecordView:
     """A record the score cites, as the resident may see it."""
@@ -82,6 +85,7 @@ class RecordView:
     person: str | None  # the other person's ID number, masked
     summary: Label  # the record's own values in one line
     fields: dict[str, Any]  # JSON-ready; for other people's records, addresses etc. left out
+    case_no: str = ""  # the reviewed case a decision made it from (an XJM-E- record)
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,9 @@ def _record_view(record: Record, id_number: str, spouses: set[str]) -> RecordVie
         end=_json_value(record.fields.get(end_field)) if end_field else None,
         concerns=concerns,
         person=None if own or not record.id_number else mask_id_number(record.id_number),
-        summary=_both(labels.record_summary, record.type, fields), fields=fields)
+        summary=_both(labels.record_summary, record.type, fields), fields=fields,
+        case_no=record.record_id.removeprefix(EVIDENCE_PREFIX)
+        if record.record_id.startswith(EVIDENCE_PREFIX) else "")
 
 
 def _item_view(item: Item, points: int, refs: list[str], detail: str, as_of: dt.date,

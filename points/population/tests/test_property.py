@@ -1,5 +1,6 @@
 """Property: for random small record sets the Polars backend equals the one-person
-evaluator (points.evaluate) for every scored person, item by item."""
+evaluator (points.evaluate) for every scored person, item by item; the record sets include
+overrides (domain §9.1) of their own records."""
 
 from __future__ import annotations
 
@@ -156,6 +157,32 @@ def record_sets(draw: st.DrawFn) -> list[Record]:
                                   res.id_number, res.fields))
             elif change == "replay":
                 out.append(res)
+    return out + draw(overrides(out, people))
+
+
+@st.composite
+def overrides(draw: st.DrawFn, records: list[Record], people: list[str]) -> list[Record]:
+    """record_override records (domain §9.1) of some of ``records`` (any type, retracted
+    ones too) or of a record nobody sent, in force from a random day, some until a later
+    one, some retracted again."""
+    targets = [(r.source, r.record_id, r.id_number) for r in records]
+    out: list[Record] = []
+    for n in range(draw(st.integers(0, 4))):
+        source, record_id, subject = draw(st.sampled_from(targets)) if draw(
+            st.integers(0, 5)) else ("EDU", "NOBODY-SENT-THIS", None)
+        start = draw(day)
+        raw = {"type": "record_override", "source": "XJM", "record_id": f"O{n}",
+               "id_number": subject or draw(st.sampled_from(people)),
+               "target_source": source, "target_record_id": record_id, "effect": "disregard",
+               "from": start.isoformat(), "until": _end(start, draw(st.none() | span)),
+               "case_no": f"C-{n}"}
+        res = parse_row({k: v for k, v in raw.items() if v is not None}, row=n,
+                        today=dt.date(2100, 1, 1))
+        assert isinstance(res, Record), res
+        out.append(res)
+        if draw(st.integers(0, 4)) == 0:
+            out.append(Record(res.source, res.type, res.record_id, 2, "retract",
+                              res.id_number, res.fields))
     return out
 
 

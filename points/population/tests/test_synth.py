@@ -48,7 +48,9 @@ def test_parquet_same_rows_and_other_seed_differs(tmp_path) -> None:
 def test_every_type_and_versions_present(population) -> None:
     out, counts = population
     assert all(n > 0 for name, n in counts["by_type"].items()
-               if name not in ("false_material", "criminal_conviction", "donor"))
+               if name not in ("false_material", "criminal_conviction", "donor",
+                               "record_override"))
+    assert counts["by_type"]["record_override"] == 0  # the platform's own (domain §9.1)
     lines = (out / "employment.jsonl").read_text().splitlines()
     assert any('"op":"retract"' in line for line in lines)
     assert any('"version":2,"op":"upsert"' in line for line in lines)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Header, Path, Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+from ninja import Field, File, Header, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from xinjumin.accounts.access import access_own_resident, access_refused
 from xinjumin.api.auth import PERSON_AUTH, require_power, require_resident
 from xinjumin.api.schemas import NO_CONTROL, ErrorOut, d
+from xinjumin.cases import machine
+from xinjumin.cases.evidence import evidence_add, evidence_open
 from xinjumin.cases.models import Case
 from xinjumin.cases.selectors import (
     case_actions,
@@ -22,12 +26,13 @@ from xinjumin.cases.selectors import (
     resident_cases,
     residents_spoken_for,
 )
-from xinjumin.cases.services import case_act, case_submit
-from xinjumin.core.errors import NotFound
+from xinjumin.cases.services import SYSTEM_ROLE, case_act, case_submit
+from xinjumin.core.errors import DomainError, NotFound
 
 router = Router(tags=["cases"], auth=PERSON_AUTH)
 ID_MAX = 2**63 - 1
 _ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+_FILE = File(..., description=d("PDF、JPEG 或 PNG 文件", "a PDF, JPEG or PNG file"))
 
 
 class CaseIn(Schema):
@@ -43,6 +48,26 @@ class CaseIn(Schema):
                            max_length=2000)
 
 
+class DecisionIn(Schema):
+    record: dict[str, Any] | None = Field(None, description=d(
+        "记录类型及字段 (feeds.md), 如 {\"type\": \"diploma\", \"level\": \"bachelor\", "
+        "\"issued_on\": \"2015-07-01\"}",
+        "the record type and its fields (feeds.md)"))
+    disregard_from: dt.date | None = Field(None, description=d(
+        "所涉记录自何日起不予采用 (不填: 自始)", "from when the record is set aside (default: "
+                                              "always)"))
+
+
+class EvidenceOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+    deleted: bool = Field(description=d("结案满 3 年已删除", "deleted 3 years after the case "
+                                                          "closed"))
+
+
 class CaseActIn(Schema):
     action: str = Field(description=d("ask 要求补充材料 / supply 已补充 / accept 采纳 / "
                                       "refuse 不予采纳 / withdraw 撤回",
@@ -50,6 +75,10 @@ class CaseActIn(Schema):
                         max_length=16)
     reasons: str = Field("", max_length=2000)
     reasons_en: str = Field("", max_length=2000)
+    decision: DecisionIn | None = Field(None, description=d(
+        "采纳时写入记录的内容 (材料证明的记录; 异议成立时所涉记录自何日起不予采用)",
+        "what an acceptance writes into the records (the record the evidence shows; from "
+        "when an upheld objection sets the record aside)"))
 
 
 class CaseEventOut(Schema):
@@ -89,6 +118,7 @@ class CaseOut(Schema):
     reasons: str
     reasons_en: str
     actions: list[str] = Field(description=d("当前用户可进行的操作", "what the caller may do now"))
+    evidence: list[EvidenceOut] | None = None
     events: list[CaseEventOut] | None = None
     deadlines: list[CaseDeadlineOut] | None = None
 
@@ -115,11 +145,16 @@ def case_out(case: Case, user: Any, *, full: bool = False, today: dt.date | None
         "assisted": case.assisted, "due_on": case.due_on,
         "due_provisional": case.due_provisional, "overdue": case_overdue(case, today),
         "decided_at": case.decided_at,
-        "decided_by_role": case.decided_by.role if case.decided_by else "",
+        "decided_by_role": (case.decided_by.role if case.decided_by
+                            else SYSTEM_ROLE if case.decided_at else ""),
         "reasons": case.reasons, "reasons_en": case.reasons_en,
         "actions": case_actions(case, user, spoken_for),
     }
     if full:
+        out["evidence"] = [{"id": e.pk, "name": e.name, "content_type": e.content_type,
+                            "size": e.size, "uploaded_at": e.uploaded_at,
+                            "deleted": e.deleted_at is not None}
+                           for e in case.evidence.defer("data")]
         out["events"] = list(case.events.values(
             "at", "action", "from_status", "to_status", "actor_role", "reasons", "reasons_en"))
         out["deadlines"] = list(case.deadlines.values(
@@ -142,6 +177,10 @@ def my_case_submit(
     case."""
     require_resident(request.user)
     resident = access_own_resident(user=request.user)
+    if payload.kind not in machine.SUBMITTED_DIRECTLY:
+        raise DomainError("invalid", "提交的内容有误, 请按提示修改", "Some fields need correcting",
+                          {"kind": "居住证申领请使用 /permits/me/apply / apply for a permit at "
+                                   "/permits/me/apply"})
     case = case_submit(kind=payload.kind, resident=resident, by=request.user,
                        client_key=idempotency_key, department=payload.department,
                        item_key=payload.item_key, record_source=payload.record_source,
@@ -197,7 +236,40 @@ def case_step(request: HttpRequest, payload: CaseActIn,
               case_id: int = Path(..., ge=1, le=ID_MAX)) -> dict[str, Any]:
     """两人同时办理同一案件时只有一人成功, 另一人得到 409 case_changed / Of two people acting on
     one case at once, one wins and the other gets 409 case_changed."""
+    decision = None
+    if payload.decision is not None:
+        decision = {k: v for k, v in payload.decision.model_dump(mode="json").items()
+                    if v is not None}
     case = case_act(case=_visible(request, case_id, "case_act"), action=payload.action,
                     actor=request.user, reasons=payload.reasons,
-                    reasons_en=payload.reasons_en)
+                    reasons_en=payload.reasons_en, decision=decision)
     return case_out(case, request.user, full=True)
+
+
+@router.post("/{case_id}/evidence", response={201: CaseOut, **_ERRORS, 413: ErrorOut,
+                                              415: ErrorOut},
+             url_name="case_evidence_add",
+             summary="提交证明材料 (PDF、JPEG、PNG, 不超过 10 MB) / Add an evidence file")
+def evidence_upload(request: HttpRequest, file: UploadedFile = _FILE,
+                    case_id: int = Path(..., ge=1, le=ID_MAX)) -> Status:
+    """文件类型按内容判断; 加密保存, 仅本人与审核员可查看, 每次查看均记录 / The type is read from
+    the content; stored encrypted, shown only to the resident's side and the reviewers, every
+    view audited."""
+    case = _visible(request, case_id, "case_evidence")
+    evidence_add(case=case, by=request.user, name=file.name or "", data=file.read())
+    return Status(201, case_out(case, request.user, full=True))
+
+
+@router.get("/{case_id}/evidence/{evidence_id}", response={200: None, **_ERRORS},
+            summary="查看证明材料 (每次查看均记录) / Open an evidence file (audited)")
+def evidence_download(request: HttpRequest, case_id: int = Path(..., ge=1, le=ID_MAX),
+                      evidence_id: int = Path(..., ge=1, le=ID_MAX)) -> HttpResponse:
+    case = _visible(request, case_id, "case_evidence")
+    if not case.evidence.filter(pk=evidence_id).exists():
+        raise NotFound("材料", "file")
+    opened = evidence_open(evidence_id=evidence_id, user=request.user)
+    response = HttpResponse(opened.data, content_type=opened.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, opened.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

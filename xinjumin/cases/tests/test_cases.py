@@ -17,6 +17,9 @@ from xinjumin.cases.workdays import OFFICE_ZONE
 from xinjumin.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
+# what the evidence shows: the record an accepted evidence case becomes (cases.decisions)
+SHOWN = {"record": {"type": "social_insurance_period", "employer_uscc": "91350100M000100Y43",
+                    "district": "330212", "first_month": "2021-01", "last_month": "2022-12"}}
 
 
 def at(text: str) -> dt.datetime:
@@ -126,7 +129,8 @@ def test_asking_for_material_stops_the_clock_and_moves_the_deadline(world):
     assert [(d.due_on, d.reason, d.waited_days) for d in case.deadlines.all()] == [
         (dt.date(2026, 12, 21), "submitted", 0), (dt.date(2026, 12, 24), "resumed", 3)]
     case = case_act(case=case, action="accept", actor=reviewer, reasons="材料齐全, 予以采纳",
-                    reasons_en="The evidence is complete", now=at("2026-12-15T11:00"))
+                    reasons_en="The evidence is complete", decision=SHOWN,
+                    now=at("2026-12-15T11:00"))
     assert (case.status, case.decided_by, case.reasons) == (
         "accepted", reviewer, "材料齐全, 予以采纳")
     assert [(e.action, e.from_status, e.to_status, e.actor_role) for e in case.events.all()] == [
@@ -137,7 +141,8 @@ def test_asking_for_material_stops_the_clock_and_moves_the_deadline(world):
 def test_of_two_decisions_at_once_one_wins_and_the_other_is_told(world):
     case = submit(world)
     stale = Case.objects.get(pk=case.pk)  # the second clerk's page, loaded before
-    case_act(case=case, action="accept", actor=world.users["reviewer_yz"], reasons="采纳")
+    case_act(case=case, action="accept", actor=world.users["reviewer_yz"], reasons="采纳",
+             decision=SHOWN)
     with pytest.raises(DomainError) as err:
         case_act(case=stale, action="refuse", actor=world.users["reviewer2_yz"],
                  reasons="不予采纳")

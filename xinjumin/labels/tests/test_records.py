@@ -80,6 +80,18 @@ def test_summaries_carry_the_records_own_values() -> None:
     ("dishonesty_listing", {"listed_on": "2023-01-01", "lifted_on": "2024-01-01"},
      "2023-01-01 列入严重失信名单, 2024-01-01 移出",
      "listed as seriously dishonest on 2023-01-01, lifted on 2024-01-01"),
+    ("union_membership", {"district": "330212", "start": "2024-03-01"},
+     "鄞州区工会会员, 2024-03-01 起至今", "trade union member in Yinzhou, since 2024-03-01"),
+    ("record_override", {"target_source": "PSB", "target_record_id": "PSB-P-1",
+                         "effect": "disregard", "from": "2026-06-01", "until": "2026-08-31",
+                         "case_no": "C-2026-0001"},
+     "公安局 记录 PSB-P-1 自 2026-06-01 至 2026-08-31 不予采用 (案件 C-2026-0001)",
+     "record PSB-P-1 of Public Security Bureau disregarded from 2026-06-01 until 2026-08-31 "
+     "(case C-2026-0001)"),
+    ("record_override", {"target_source": "EDU", "target_record_id": "EDU-D-1",
+                         "effect": "disregard", "from": "2026-07-01", "case_no": "C-2"},
+     "教育局 记录 EDU-D-1 自 2026-07-01 起不予采用 (案件 C-2)",
+     "record EDU-D-1 of Education Bureau disregarded from 2026-07-01 (case C-2)"),
 ])
 def test_summaries_of_other_types(type_: str, fields: dict, zh: str, en: str) -> None:
     assert record_summary(type_, fields, ZH) == zh
