@@ -22,6 +22,7 @@ BENCHES = [
     "bench/bench_import.py",
     "bench/bench_scoring.py",
     "bench/bench_permits.py",
+    "bench/bench_queue.py",
     "bench/bench_api.py",
     "bench/bench_faults.py",
 ]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from xinjumin.backoffice import (
     audit_views,
+    casework,
     counter,
     feeds,
     indicators,
@@ -29,6 +30,9 @@ urlpatterns = [
          name="resident_records"),
     path("residents/<int:resident_id>/score/", resident_data.resident_score,
          name="resident_score"),
+    path("cases/", casework.case_list, name="cases"),
+    path("cases/<int:case_id>/", casework.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/files/<int:evidence_id>/", casework.case_file, name="case_file"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("feeds/upload/", feeds.feed_upload, name="feed_upload"),
     path("feeds/upload/<str:token>/", feeds.feed_upload_status, name="feed_upload_status"),

@@ -57,6 +57,8 @@ def scope_label(user: Any) -> str:
 def menu(user: Any) -> list[dict[str, str]]:
     items = [{"key": "home", "url": reverse("backoffice:home"), "label": _("工作台")}]
     if can_read_residents(user):
+        items.append({"key": "cases", "url": reverse("backoffice:cases"),
+                      "label": _("待办案件")})
         items.append({"key": "residents", "url": reverse("backoffice:residents"),
                       "label": _("居民查询")})
     if user.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN):

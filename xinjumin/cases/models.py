@@ -76,6 +76,14 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["district", "status", "due_on"], name="case_queue"),
+            # a reviewer's queue (their department in their district) in deadline order,
+            # and the counts of a queue read from the index alone (bench/bench_queue.py:
+            # 100,000 open cases in a district)
+            models.Index(fields=["district", "department", "due_on", "submitted_at"],
+                         name="case_queue_department"),
+            models.Index(fields=["district", "department", "status", "kind", "due_on",
+                                 "excluded_reviewer"], name="case_counts_department"),
+            models.Index(fields=["district", "status", "kind", "due_on"], name="case_counts"),
             models.Index(fields=["resident", "submitted_at"], name="case_of_resident"),
             # a department's new version of a record finds the decisions about it
             models.Index(fields=["record_id"], name="case_of_record",

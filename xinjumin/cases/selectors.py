@@ -102,25 +102,41 @@ def _late(today: dt.date) -> Q:
 
 
 def case_queue(*, user: Any, kind: str = "", status: str = "", overdue: bool = False,
-               today: dt.date | None = None, limit: int = 100) -> Queue:
+               today: dt.date | None = None, limit: int = 100, offset: int = 0) -> Queue:
     """`user`'s queue, earliest deadline first (then the earliest submitted): undecided
-    cases unless `status` names one; `overdue`: past their deadline and undecided."""
+    cases unless `status` names one; `overdue`: past their deadline and undecided; the
+    `limit` cases from `offset` (a page), with their residents."""
     today = today or office_today()
     scope = cases_in_scope(user)
     undecided = Q(status__in=machine.OPEN_STATUSES)
     late = _late(today)
-    counts = scope.aggregate(
-        open=Count("pk", filter=Q(status=Case.Status.OPEN)),
-        waiting=Count("pk", filter=Q(status=Case.Status.WAITING)),
-        overdue=Count("pk", filter=late),
-        **{k: Count("pk", filter=undecided & Q(kind=k)) for k in Case.Kind.values})
-    chosen = scope.filter(status=status) if status else scope.filter(undecided)
+    chosen = Q(status=status) if status else undecided
     if kind:
-        chosen = chosen.filter(kind=kind)
+        chosen &= Q(kind=kind)
     if overdue:
-        chosen = chosen.filter(late)
-    rows = list(chosen.select_related("decided_by").order_by(*ORDER)[:limit])
-    return Queue(rows, counts, chosen.count() if len(rows) == limit else len(rows))
+        chosen &= late
+    # the counts and the filtered total from one grouped pass over the queue's covering
+    # index (case_counts_department / case_counts), two sums a row: on 100,000 open cases
+    # of a district 0.35 s (two counts through the table) → 0.23 s (nine filtered counts
+    # on the index) → 0.03 s, bench/bench_queue.py
+    groups = list(scope.order_by().values("status", "kind").annotate(
+        n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today))))
+    open_ = [g for g in groups if g["status"] == Case.Status.OPEN]
+    counts = {"open": sum(g["n"] for g in open_),
+              "waiting": sum(g["n"] for g in groups if g["status"] == Case.Status.WAITING),
+              "overdue": sum(g["late"] for g in open_),
+              **{k: sum(g["n"] for g in groups
+                        if g["kind"] == k and g["status"] in machine.OPEN_STATUSES)
+                 for k in Case.Kind.values}}
+    picked = [g for g in groups
+              if (g["status"] == status if status else g["status"] in machine.OPEN_STATUSES)
+              and (not kind or g["kind"] == kind)]
+    total = sum(g["late"] if overdue else g["n"] for g in picked
+                if not overdue or g["status"] == Case.Status.OPEN)
+    rows = list(scope.filter(chosen).select_related("decided_by", "resident")
+                .defer("resident__id_number", "resident__phone", "detail")
+                .order_by(*ORDER)[offset:offset + limit])
+    return Queue(rows, counts, total)
 
 
 def cases_listed(*, district: str = "", overdue: bool = False, undecided: bool = True,
