@@ -81,6 +81,10 @@ class Case(models.Model):
             # 100,000 open cases in a district)
             models.Index(fields=["district", "department", "due_on", "submitted_at"],
                          name="case_queue_department"),
+            # a window clerk's or district admin's queue (the whole district) in deadline
+            # order: without it, 100,000 open cases were sorted for each page (0.36 s)
+            models.Index(fields=["district", "due_on", "submitted_at"],
+                         name="case_queue_district"),
             models.Index(fields=["district", "department", "status", "kind", "due_on",
                                  "excluded_reviewer"], name="case_counts_department"),
             models.Index(fields=["district", "status", "kind", "due_on"], name="case_counts"),
