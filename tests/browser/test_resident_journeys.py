@@ -29,6 +29,9 @@ def test_resident_declares_residence_and_checks_the_certificate(phone_page, live
     page = phone_page
     resident_login(page, live_server.url)
     page.goto(f"{live_server.url}/")
+    assert "您还没有有效的居住登记" in page.get_by_test_id("todo").inner_text()
+    assert_accessible(page, "首页 (待办事项)")
+    _shot(page, "resident-home-todo.png")
     page.get_by_test_id("registration-link").click()
     page.wait_for_url(f"{live_server.url}/me/registration/")
     assert_accessible(page, "来甬登记")
@@ -85,3 +88,8 @@ def test_resident_reads_the_conditions_and_is_issued_a_permit(phone_page, live_s
     assert "即时发证" in page.locator(".notice").first.inner_text()
     assert_accessible(page, "居住证")
     _shot(page, "resident-permit.png")
+    page.goto(f"{live_server.url}/me/cases/")
+    case = page.get_by_test_id("case").first
+    assert "居住证申领" in case.inner_text() and "系统自动办理" in case.inner_text()
+    assert_accessible(page, "我的办件")
+    _shot(page, "resident-cases.png")

@@ -96,11 +96,6 @@ def _visible(request: HttpRequest, case_id: int) -> Case:
     return case
 
 
-ACTIONS = {"submit": _lazy("提交"), "ask": _lazy("要求补充材料"), "supply": _lazy("补充材料"),
-           "accept": _lazy("采纳"), "refuse": _lazy("不予采纳"), "withdraw": _lazy("撤回"),
-           "reopen": _lazy("部门记录更新, 重新审核")}
-
-
 def _role(code: str) -> str:
     return str(Role(code).label) if code in Role.values else str(_lazy("系统"))
 
@@ -179,7 +174,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case, "actions": case_actions(case, request.user), "errors": errors,
         "problem": problem, "overdue": case_overdue(case), "posted": request.POST,
-        "events": [{"at": e.at, "action": ACTIONS.get(e.action, e.action),
+        "events": [{"at": e.at, "action": e.get_action_display(),
                     "role": _role(e.actor_role), "reasons": e.reasons}
                    for e in case.events.all()],
         "department": labels.department(case.department).in_(lang),

@@ -102,9 +102,18 @@ class CaseEvent(models.Model):
     """One step of a case's history: who (by role) did what, from which status to which,
     with the reasons the resident reads."""
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("提交")
+        ASK = "ask", _("要求补充材料")
+        SUPPLY = "supply", _("补充材料")
+        ACCEPT = "accept", _("采纳")
+        REFUSE = "refuse", _("不予采纳")
+        WITHDRAW = "withdraw", _("撤回")
+        REOPEN = "reopen", _("部门记录更新, 重新审核")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
-    action = models.CharField(max_length=16)
+    action = models.CharField(max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,

@@ -20,7 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinjumin.accounts.access import access_own_resident
-from xinjumin.cases.selectors import office_today
+from xinjumin.accounts.roles import Role
+from xinjumin.cases.models import CaseEvent
+from xinjumin.cases.selectors import case_overdue, office_today, resident_cases
 from xinjumin.core.errors import DomainError, NotFound
 from xinjumin.core.web import error_message, form_add_domain_error, is_htmx
 from xinjumin.permits import reading
@@ -211,3 +213,25 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/verify.html",
                   {"shown": shown, "number": number[:32], "code": code[:8],
                    "asked": bool(number or code)}, status=status)
+
+
+@never_cache
+@require_GET
+@resident_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """我的办件: every case (evidence, objections, reviews, permit applications and
+    endorsements), newest first, each with its status, deadline, history and who decided
+    (the role, not the name) with the reasons."""
+    resident = access_own_resident(user=request.user)
+    cases = resident_cases(resident)
+    events = {c.pk: [] for c in cases}
+    for e in CaseEvent.objects.filter(case__in=cases).order_by("at", "id"):
+        events[e.case_id].append(e)
+    rows = [{"case": c, "events": events[c.pk], "overdue": case_overdue(c),
+             "decider": (_role_label(c.decided_by.role) if c.decided_by
+                         else _("系统自动办理") if c.decided_at else "")} for c in cases]
+    return render(request, "portal/cases.html", {"rows": rows})
+
+
+def _role_label(code: str) -> str:
+    return str(Role(code).label) if code in Role.values else _("系统")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/registration/<int:registration_id>/answer/", journeys.registration_answer,
          name="registration_answer"),
     path("me/permit/", journeys.permit, name="permit"),
+    path("me/cases/", journeys.my_cases, name="cases"),
     path("verify/", journeys.verify, name="verify"),
     path("logout/", views.logout_view, name="logout"),
 ]

@@ -81,7 +81,12 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"outbox_demo": outbox_enabled()})
+    """The home page; for a resident, what to do next first (portal.todo)."""
+    from xinjumin.portal.todo import todos
+
+    todo = todos(access_own_resident(user=request.user)) if is_resident(request.user) else []
+    return render(request, "portal/home.html", {"outbox_demo": outbox_enabled(),
+                                                "todos": todo})
 
 
 @never_cache

@@ -20,9 +20,10 @@ def rescore_subjects_task(subject_hashes: list[str], as_of: str | None = None) -
     return scores_rescore_subjects(subject_hashes=subject_hashes, as_of=day)
 
 
-@db_periodic_task(crontab(minute="30", hour="2"))
+@db_periodic_task(crontab(minute="30", hour="18"))  # Huey's crontab reads UTC
 def nightly_rescore() -> int:
-    """02:30 every night: everyone, with the population evaluator."""
+    """02:30 every night, Beijing time (18:30 UTC; it ran at 10:30 in the morning before):
+    everyone, with the population evaluator."""
     from xinjumin.scoring.bulk import scores_rescore_all
 
     run = scores_rescore_all()
