@@ -140,3 +140,87 @@ def test_a_killed_worker_is_restarted_and_the_web_keeps_serving(tmp_path: Path) 
             proc.kill()
             raise
     assert code == 0, "".join(out.lines[-40:])
+
+
+_MAKE_PEOPLE = r'''
+import json, django
+django.setup()
+from tests.personas import build_world
+from xinjumin.api.credentials import api_token_issue
+world = build_world()
+print("TOKENS " + json.dumps({
+    "resident": api_token_issue(user=world.users["resident_yz"], kind="resident").token,
+    "reviewer": api_token_issue(user=world.users["reviewer_yz"], kind="staff").token}))
+'''
+
+
+def _call(method: str, url: str, token: str, body: bytes | None = None,
+          key: str = "") -> tuple[int, Any]:
+    import json
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+@pytest.mark.slow
+def test_a_case_submitted_survives_the_server_and_worker_killed_and_a_retry_is_the_same(
+        tmp_path: Path) -> None:
+    """Kill -9 the whole platform (web server and job worker) right after a submission:
+    started again, the case is in the reviewer's queue, and the client's retry with the
+    same request key gets the same case — nothing lost, nothing twice."""
+    import json
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    env.update(XJM_ENV="development", XJM_VAR_DIR=str(tmp_path), HUEY_IMMEDIATE="false",
+               DJANGO_SETTINGS_MODULE="xinjumin.settings", PYTHONUNBUFFERED="1",
+               PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "xinjumin.cli", "migrate", "--no-input", "-v", "0"],
+                   cwd=ROOT, env=env, check=True, timeout=300)
+    made = subprocess.run([sys.executable, "-c", _MAKE_PEOPLE], cwd=ROOT, env=env,
+                          check=True, timeout=120, capture_output=True, text=True)
+    tokens = json.loads(next(x for x in made.stdout.splitlines()
+                             if x.startswith("TOKENS "))[len("TOKENS "):])
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    body = json.dumps({"kind": "evidence", "department": "HRSS",
+                       "statement": "外省社保缴费证明"}).encode()
+
+    def start() -> tuple[subprocess.Popen, _Output]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xinjumin.cli", "serve", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--threads", "2"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
+        out = _Output(proc)
+        out.wait_for(lambda: _answers(f"{api}/openapi.json"))
+        return proc, out
+
+    proc, _out = start()
+    try:
+        status, case = _call("POST", f"{api}/cases/me", tokens["resident"], body,
+                             key="restart-00001")
+        assert status == 201, case
+        os.killpg(proc.pid, signal.SIGKILL)  # the web server and the worker, at once
+        proc.wait(timeout=30)
+        proc, _out = start()
+        status, queue = _call("GET", f"{api}/cases/queue", tokens["reviewer"])
+        assert status == 200 and [c["id"] for c in queue["cases"]] == [case["id"]]
+        status, again = _call("POST", f"{api}/cases/me", tokens["resident"], body,
+                              key="restart-00001")
+        assert status == 201 and again["id"] == case["id"]
+        status, mine = _call("GET", f"{api}/cases/me", tokens["resident"])
+        assert status == 200 and len(mine) == 1
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
