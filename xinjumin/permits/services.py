@@ -5,9 +5,10 @@ A permit lives in records, the one way points are computed (domain.md §9.1): a 
 issued on the platform is a `residence_permit` record of source PSB with record id
 `XJM-P-<permit_no>`, written through the same ingestion as a department's; endorsing or
 suspending it writes its next version. A permit received from a PSB feed that the
-platform endorses or suspends is continued by such an `XJM-P-` record with the same
-`permit_no`, and the PSB record is set aside from that day by a `record_override` (source
-XJM, record id `XJM-O-…`), so the engine reads one permit, never both.
+platform endorses or suspends is continued by a record `XJM-C-<the PSB record's id>` with
+the same `permit_no` (one continuation per PSB record, whatever the permit numbers), and the
+PSB record is set aside from that day by a `record_override` (source XJM, record id
+`XJM-O-…`), so the engine reads one permit, never both.
 
 An application and an endorsement are cases (kinds `permit`, `endorsement`, department
 PSB): decided at once by the platform when department data show every condition, else by
@@ -50,12 +51,12 @@ from xinjumin.records.services import records_ingest
 log = logging.getLogger(__name__)
 
 PERMIT_PREFIX = "XJM-P-"
+CONTINUATION_PREFIX = "XJM-C-"
 OVERRIDE_PREFIX = "XJM-O-"
 RECORD_ID_MAX = 64
 NUMBER_TRIES = 5
 APPLIED_OUTCOMES = frozenset({"created", "updated", "unchanged"})
-DAILY_CHUNK = 5000  # rows per ingestion chunk: even, so a continuation and its override
-# are always written in one transaction
+DAILY_CHUNK = 5000  # rows per ingestion chunk
 
 
 def _invalid(fields: dict[str, str]) -> DomainError:
@@ -78,7 +79,7 @@ def _iso(d: dt.date | None) -> str | None:
 def permit_rows(*, view: PermitView, new: PermitDates, id_number: str, effective: dt.date,
                 case_no: str) -> list[dict[str, Any]]:
     """The records that put `new` in place of the permit `view` reads: the next version of
-    the platform's own record; or, for a PSB feed's permit, an `XJM-P-` continuation and an
+    the platform's own record; or, for a PSB feed's permit, an `XJM-C-` continuation and an
     override that sets the PSB record aside from `effective` (the first day the two
     differ)."""
     fields = {"permit_no": view.permit_no, "district": view.district,
@@ -93,7 +94,7 @@ def permit_rows(*, view: PermitView, new: PermitDates, id_number: str, effective
     target = f"{record.source}-{record.record_id}"
     return [
         {"source": "PSB", "type": "residence_permit",
-         "record_id": _platform_id(PERMIT_PREFIX, view.permit_no), "version": 1,
+         "record_id": _platform_id(CONTINUATION_PREFIX, record.record_id), "version": 1,
          "id_number": id_number, **fields},
         {"source": "XJM", "type": "record_override",
          "record_id": _platform_id(OVERRIDE_PREFIX, target), "version": 1,
@@ -335,6 +336,7 @@ class DailyRun:
     day: dt.date
     suspended: int  # permits suspended by this run
     records: int  # records written (continuations, overrides, versions)
+    failed: int  # permits whose new version a rule of the feed format refused (logged)
     seconds: float
 
 
@@ -344,24 +346,44 @@ def permits_daily(*, day: dt.date | None = None, actor: Any = "permits-daily") -
     (the platform's own permits get their next version; a PSB feed's a continuation and
     an override). Run again, it finds nothing more to do; killed midway, a run again
     completes it (each chunk commits its rows: a continuation with its override). The
-    touched residents are re-scored (records_changed). Audited "permits.daily"."""
+    touched residents are re-scored (records_changed). A permit whose new version is
+    refused (a feed-format rule) is counted as failed and logged, the others go on.
+    Audited "permits.daily"."""
     from xinjumin.permits.daily import suspensions_due
 
     day = day or office_today()
     started = time.perf_counter()
     due = suspensions_due(day)
     case_no = f"XJM-DAILY-{day:%Y%m%d}"
-    rows: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []  # the permits' new versions or continuations
+    overrides: list[dict[str, Any] | None] = []  # each one's override of a PSB record
     for item in due:
-        rows += permit_rows(view=item.view, new=item.new, id_number=item.id_number,
-                            effective=item.new.suspended_on or day, case_no=case_no)
-    if rows:
-        _write(rows, actor)
-    run = DailyRun(day, len(due), len(rows), round(time.perf_counter() - started, 3))
+        rows = permit_rows(view=item.view, new=item.new, id_number=item.id_number,
+                           effective=item.new.suspended_on or day, case_no=case_no)
+        versions.append(rows[0])
+        overrides.append(rows[1] if len(rows) > 1 else None)
+    written = failed = 0
+    if versions:
+        # the continuations first, then the overrides of those that applied: a PSB permit
+        # is never set aside without its continuation (a row refused, a crash between the
+        # two: the next run writes what is missing)
+        _, outcomes = records_ingest(rows=versions, channel="api", actor=actor,
+                                     chunk_size=DAILY_CHUNK)
+        applied = [o["outcome"] in APPLIED_OUTCOMES for o in outcomes]
+        failed = applied.count(False)
+        for o in outcomes:
+            if o["outcome"] not in APPLIED_OUTCOMES:
+                log.error("permits daily %s: %s not written: %s", day, o["record_id"], o)
+        follow = [r for r, ok in zip(overrides, applied, strict=True) if ok and r]
+        if follow:
+            _write(follow, actor)
+        written = applied.count(True) + len(follow)
+    run = DailyRun(day, len(due) - failed, written, failed,
+                   round(time.perf_counter() - started, 3))
     with transaction.atomic():
         audit_record(action="permits.daily", object_type="permits", object_id=day.isoformat(),
                      actor=actor, detail={"suspended": run.suspended, "records": run.records,
-                                          "seconds": run.seconds})
+                                          "failed": run.failed, "seconds": run.seconds})
     log.info("permits daily %s: %s suspended, %s records, %.1f s", day, run.suspended,
              run.records, run.seconds)
     return run

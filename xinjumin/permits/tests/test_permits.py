@@ -175,7 +175,7 @@ def test_a_psb_feeds_permit_is_continued_by_the_platform_and_set_aside(world):
                           "count_start": "2022-09-03", "last_endorsed_on": "2025-05-20"}])
     run = permits_daily(day=D(2026, 6, 3))  # two days late: suspended from the anniversary
     assert (run.suspended, run.records) == (1, 2)
-    continuation = SourceRecord.objects.get(source="PSB", record_id="XJM-P-3302032200000001")
+    continuation = SourceRecord.objects.get(source="PSB", record_id="XJM-C-P-HS-1")
     override = SourceRecord.objects.get(source="XJM", type="record_override")
     assert continuation.fields["suspended_on"] == "2026-06-01"
     assert override.fields == {"target_source": "PSB", "target_record_id": "P-HS-1",
@@ -210,3 +210,21 @@ def test_the_command_line_shows_the_best_permit_and_runs_the_daily_job(world):
         call_command("permits", "show", "110105194912310021")
     with pytest.raises(CommandError, match="没有居住证"):
         call_command("permits", "show", world.adult_hs.id_number)
+
+
+def test_a_continuation_refused_never_sets_the_psb_permit_aside(world):
+    who, other = world.adult_hs.id_number, world.adult_yz.id_number
+    records_ingest(rows=[{"source": "PSB", "type": "residence_permit", "record_id": "P-HS-2",
+                          "id_number": who, "permit_no": "3302032200000002",
+                          "district": "330203", "issued_on": "2022-06-01",
+                          "count_start": "2022-09-03", "last_endorsed_on": "2025-05-20"},
+                         # the continuation's id already holds someone else's record
+                         {"source": "PSB", "type": "residence_permit",
+                          "record_id": "XJM-C-P-HS-2", "id_number": other,
+                          "permit_no": "X1", "district": "330212", "issued_on": "2026-01-01",
+                          "count_start": "2026-01-01"}])
+    run = permits_daily(day=D(2026, 6, 3))
+    assert (run.suspended, run.failed, run.records) == (0, 1, 0)
+    assert not SourceRecord.objects.filter(type="record_override").exists()
+    [view] = permits_of(who, D(2026, 6, 3))
+    assert (view.origin, view.record.record_id) == ("psb", "P-HS-2")

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             run = permits_daily(day=opts["date"])
             self.stdout.write(json.dumps({"date": run.day.isoformat(),
                                           "suspended": run.suspended,
-                                          "records": run.records, "seconds": run.seconds}))
+                                          "records": run.records, "failed": run.failed,
+                                          "seconds": run.seconds}))
             return
         try:
             id_number = parse_id_number(opts["id_number"]).value
