@@ -23,10 +23,10 @@ from xinjumin.core.errors import DomainError, NotFound
 from xinjumin.core.web import error_message, form_add_domain_error, is_htmx
 from xinjumin.permits.reading import Status
 from xinjumin.permits.selectors import permit_case_open, permit_eligibility, permits_of
-from xinjumin.permits.services import permit_request
 from xinjumin.registrations.forms import (
     ApplyForm,
     CounterDeclareForm,
+    apply_form_submit,
     home_choices,
     new_key,
 )
@@ -117,14 +117,10 @@ def resident_permit(request: HttpRequest, resident_id: int) -> HttpResponse:
     form = ApplyForm(request.POST)
     status = 400
     if form.is_valid():
-        try:
-            case = permit_request(action=request.POST.get("action", "apply"),
-                                  resident=resident, by=request.user,
-                                  client_key=form.cleaned_data["key"],
-                                  claims=form.cleaned_data["claims"])
-        except DomainError as error:
-            form_add_domain_error(form, error)
-            status = error.status
+        case = apply_form_submit(form, action=request.POST.get("action", "apply"),
+                                 resident=resident, by=request.user)
+        if case is None:
+            status = form.refused_status
         else:
             if case.status == case.Status.ACCEPTED:
                 messages.success(request, _("已办结: %(reasons)s") % {"reasons": case.reasons})

@@ -7,6 +7,7 @@ shown, so a double tap or a reload registers or applies once."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -88,3 +89,21 @@ class CounterDeclareForm(DeclareForm):
     """At a window: the identity document the clerk checked is recorded."""
 
     document = forms.ChoiceField(label=_lazy("核验的身份证件"), choices=list(DOCUMENTS.items()))
+
+
+def apply_form_submit(form: ApplyForm, *, action: str, resident: Any, by: Any) -> Any:
+    """The permit application or endorsement a valid ApplyForm asks for (the portal's and
+    the counter's one way: permits.services.permit_request); the service's field errors put
+    on the form and None returned when it refuses."""
+    from xinjumin.core.errors import DomainError
+    from xinjumin.core.web import form_add_domain_error
+    from xinjumin.permits.services import permit_request
+
+    try:
+        return permit_request(action=action, resident=resident, by=by,
+                              client_key=form.cleaned_data["key"],
+                              claims=form.cleaned_data["claims"])
+    except DomainError as error:
+        form_add_domain_error(form, error)
+        form.refused_status = error.status  # type: ignore[attr-defined]
+        return None
